@@ -1,0 +1,26 @@
+# Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite.
+# Both create .venv and install requirements.txt on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+INSTALLED := $(VENV)/.installed
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install repro test bench clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	touch $@
+
+repro: $(INSTALLED)
+	$(BIN)/dvc repro
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf data .pytest_cache
