@@ -1,0 +1,98 @@
+"""Reading and writing the pipeline's artifacts: Parquet tables, NPY arrays, JSON and checkpoints.
+
+Every writer is atomic: it writes next to the destination and renames at the end, so a stage that
+fails leaves either the old file or nothing, never half of a new one. Every reader turns a
+missing or unreadable file into a one-line :class:`~reprise.errors.InputError` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from reprise.errors import InputError
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the destination's folder; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_npy(array: np.ndarray, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+
+
+def write_json(obj, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def write_checkpoint(obj: dict, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"missing file {path}: run the stage that writes it first (dvc repro)")
+    return path
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(_existing(path))
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(f"cannot read {path} as Parquet ({type(exc).__name__}); rerun the stage that writes it") from exc
+
+
+def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
+    try:
+        return np.load(_existing(path), mmap_mode="r" if mmap else None, allow_pickle=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read {path} as a NumPy .npy array ({exc}); check the file") from exc
+
+
+def read_json(path: str | Path):
+    try:
+        return json.loads(_existing(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON (line {exc.lineno}); rerun the stage that writes it") from exc
+
+
+def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    try:
+        return torch.load(_existing(path), map_location=map_location, weights_only=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot load checkpoint {path} ({type(exc).__name__}: {exc}); check the file") from exc

@@ -1,0 +1,215 @@
+"""Image tables: the source pool and the target splits as an index plus the pixels.
+
+An image table is a Parquet index with one row per image and the columns
+
+- ``label`` (int): class id within the table (source class or target class),
+- ``class_name`` (str), and ``concept`` (str, source pool only),
+- either ``image`` (int, row into the uint8 array ``<name>.npy`` beside the index, embedded world)
+  or ``path`` (str, an image file on disk, real mode).
+
+:meth:`ImageTable.batches` turns a table into normalised float batches for a backbone's
+:class:`~reprise.models.ImageSpec`, with optional training augmentation done on whole batches.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from reprise.artifacts import read_npy, read_parquet, write_npy, write_parquet
+from reprise.errors import InputError
+from reprise.models import ImageSpec
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+@dataclass
+class ImageTable:
+    """An index (see module docstring) and, for the embedded world, its pixel array."""
+
+    index: pd.DataFrame
+    pixels: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.index["label"].to_numpy(np.int64)
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.index["label"].max()) + 1
+
+    def subset(self, rows: np.ndarray) -> "ImageTable":
+        return ImageTable(self.index.iloc[np.asarray(rows)].reset_index(drop=True), self.pixels)
+
+    def write(self, prefix: str | Path) -> None:
+        """Write ``<prefix>.parquet`` (and ``<prefix>.npy`` when the table holds pixels)."""
+        if self.pixels is not None:
+            write_npy(self.pixels, f"{prefix}.npy")
+        write_parquet(self.index, f"{prefix}.parquet")
+
+    @classmethod
+    def read(cls, prefix: str | Path) -> "ImageTable":
+        index = read_parquet(f"{prefix}.parquet")
+        pixels = read_npy(f"{prefix}.npy", mmap=True) if "image" in index.columns else None
+        return cls(index, pixels)
+
+    def load_uint8(self, rows: np.ndarray, size: int, channels: int) -> torch.Tensor:
+        """Images of the given table rows as uint8 ``[len(rows), channels, size, size]``."""
+        if self.pixels is not None:
+            x = torch.from_numpy(np.asarray(self.pixels[self.index["image"].to_numpy()[rows]]))
+            x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
+            if x.shape[-1] != size:
+                x = F.interpolate(x.float(), size=(size, size), mode="bilinear", align_corners=False).round().clamp(0, 255).byte()
+            return _match_channels(x, channels)
+        paths = self.index["path"].to_numpy()[rows]
+        return torch.stack([_decode(p, size, channels) for p in paths])
+
+    def batches(
+        self,
+        spec: ImageSpec,
+        batch_size: int,
+        shuffle: bool = False,
+        augment: bool = False,
+        generator: torch.Generator | None = None,
+        num_workers: int = 0,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Yield ``(images float [b, C, S, S] normalised, labels [b], table rows [b])``.
+
+        Shuffling and augmentation draw from ``generator`` only, so a seeded generator gives
+        the same batches every run. Real-mode tables decode files in ``num_workers`` workers.
+        """
+        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
+        labels = torch.from_numpy(self.labels)
+        for rows, raw in zip(chunks, self._load_chunks(chunks, spec, num_workers)):
+            x = raw.float().div_(255.0)
+            if augment:
+                x = random_affine(x, generator, flip=spec.flip)
+            x = normalise(x, spec)
+            yield x, labels[rows], torch.from_numpy(rows)
+
+    def _load_chunks(self, chunks, spec: ImageSpec, num_workers: int) -> Iterator[torch.Tensor]:
+        if self.pixels is not None or num_workers == 0:
+            for rows in chunks:
+                yield self.load_uint8(rows, spec.size, spec.channels)
+            return
+        loader = torch.utils.data.DataLoader(
+            _ChunkDataset(self, chunks, spec), batch_size=None, num_workers=num_workers, pin_memory=torch.cuda.is_available()
+        )
+        yield from loader
+
+
+class _ChunkDataset(torch.utils.data.Dataset):
+    def __init__(self, table: ImageTable, chunks, spec: ImageSpec) -> None:
+        self.table, self.chunks, self.spec = table, chunks, spec
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.table.load_uint8(self.chunks[i], self.spec.size, self.spec.channels)
+
+
+def normalise(x: torch.Tensor, spec: ImageSpec) -> torch.Tensor:
+    mean = torch.tensor(spec.mean, dtype=x.dtype).view(1, -1, 1, 1)
+    std = torch.tensor(spec.std, dtype=x.dtype).view(1, -1, 1, 1)
+    return (x - mean) / std
+
+
+def random_affine(
+    x: torch.Tensor,
+    generator: torch.Generator | None,
+    flip: bool,
+    max_rotate_deg: float = 10.0,
+    scale: tuple[float, float] = (0.9, 1.1),
+    max_shift: float = 0.1,
+) -> torch.Tensor:
+    """Random rotation, scale and shift (fractions of the side) per image, on a whole batch."""
+    n = x.shape[0]
+    u = torch.rand(n, 5, generator=generator)
+    angle = (u[:, 0] * 2 - 1) * math.radians(max_rotate_deg)
+    s = scale[0] + u[:, 1] * (scale[1] - scale[0])
+    shift = (u[:, 2:4] * 2 - 1) * max_shift * 2  # affine_grid coordinates span [-1, 1]
+    sign = torch.where(u[:, 4] < 0.5, -1.0, 1.0) if flip else torch.ones(n)
+    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
+    theta = torch.stack([torch.stack([cos * sign, -sin, shift[:, 0]], 1), torch.stack([sin * sign, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def _match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+    if x.shape[1] == channels:
+        return x
+    if x.shape[1] == 1:
+        return x.expand(-1, channels, -1, -1).contiguous()
+    if channels == 1:  # RGB to luminance
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        return (x.float() * weights).sum(1, keepdim=True).round().byte()
+    raise InputError(f"cannot convert {x.shape[1]}-channel images to {channels} channels")
+
+
+def _decode(path: str, size: int, channels: int) -> torch.Tensor:
+    """Read one image file: shorter side resized to ``size``, centre crop, uint8 ``[C, size, size]``."""
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if channels == 1 else "RGB")
+            w, h = img.size
+            ratio = size / min(w, h)
+            img = img.resize((max(size, round(w * ratio)), max(size, round(h * ratio))), Image.BILINEAR)
+            w, h = img.size
+            left, top = (w - size) // 2, (h - size) // 2
+            arr = np.asarray(img.crop((left, top, left + size, top + size)))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"cannot read image {path} ({type(exc).__name__}); remove or replace the file") from exc
+    t = torch.from_numpy(arr.copy())
+    return t.unsqueeze(0) if t.dim() == 2 else t.permute(2, 0, 1)
+
+
+def index_image_folder(root: str | Path, class_names: list[str] | None = None) -> pd.DataFrame:
+    """Index an ImageFolder tree (``root/<class>/<image>``) into columns ``path``, ``label``,
+    ``class_name``; every image is opened and verified so that corrupt or empty files fail here,
+    with their path, rather than in the middle of training.
+
+    ``class_names`` fixes the label order (e.g. the train split's classes for the test split).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"image folder {root} does not exist; set the path in params.yaml (real: ...)")
+    found = sorted(p.name for p in root.iterdir() if p.is_dir())
+    names = class_names if class_names is not None else found
+    if not names:
+        raise InputError(f"image folder {root} has no class sub-folders; expected {root}/<class>/<image files>")
+    unknown = sorted(set(found) - set(names))
+    if unknown:
+        raise InputError(f"{root} has class folders {unknown[:3]} that the training split lacks; the splits must share classes")
+    rows = []
+    for label, name in enumerate(names):
+        folder = root / name
+        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if folder.is_dir() else []
+        if not files:
+            raise InputError(f"class folder {folder} holds no images; add images or remove the folder")
+        for path in files:
+            _verify(path)
+            rows.append((str(path), label, name))
+    return pd.DataFrame(rows, columns=["path", "label", "class_name"])
+
+
+def _verify(path: Path) -> None:
+    if path.stat().st_size == 0:
+        raise InputError(f"image {path} is empty (0 bytes); remove or replace it")
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except Exception as exc:
+        raise InputError(f"image {path} is corrupt ({type(exc).__name__}); remove or replace it") from exc
