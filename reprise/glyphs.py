@@ -5,26 +5,32 @@ TrueType fonts that matplotlib ships (DejaVu, STIX and Computer Modern families)
 Latin, Greek and Cyrillic letters, math symbols, arrows and other symbols, each class tagged
 with a *concept* (the analogue of ImageNet's bird or dog groups).
 
-Images look like MNIST: 32×32 grayscale ``uint8``, a white glyph on a black background, capital
-letters and digits about 20/28 of the image high, centred by centre of mass. Letters keep their
-size within a font, so a lowercase ``c`` is smaller than a capital ``C``; a glyph whose larger
-side would exceed 80% of the image is shrunk to fit.
+Images look like MNIST padded to 32 pixels: 32×32 grayscale ``uint8``, a white glyph on a
+black background, capitals and digits 20 pixels high (MNIST's 20-pixel digit box), centred by
+centre of mass. Letters keep their size within a font, so a lowercase ``c`` is smaller than a
+capital ``C``; a glyph whose larger side would exceed 75% of the image is shrunk to fit.
 
 Look-alikes are one class. Every candidate character is rendered without augmentation in the
-four reference fonts (DejaVu Sans, DejaVu Serif, DejaVu Sans Mono, STIX General); the distance
-between two renderings ``a`` and ``b`` (floats in 0..1) is the normalised L1 distance
-``sum|a - b| / sum(a + b)`` (0: identical, 1: no overlap). Candidates are visited in concept
-priority order (digit, latin_upper, latin_lower, greek_upper, greek_lower, cyrillic_upper,
-cyrillic_lower, math_symbol, arrow, other_symbol); a candidate joins the first class whose first
-character is closer than ``MERGE_DISTANCE`` in *every* reference font that draws both, and
-otherwise opens a class of its own. A class therefore takes the name and concept of its first
-character: Latin ``A``, Greek ``Α`` and Cyrillic ``А`` are class ``A`` of concept
-``latin_upper``. Digits come first, so the ten digits are always the ten ``digit`` classes; the
-fonts draw ``0`` narrower than ``O``, and nothing merges into ``0``.
+four reference fonts (DejaVu Sans, DejaVu Serif, DejaVu Sans Mono, STIX General) and blurred
+with a Gaussian of σ = 1 pixel; the distance between two such renderings ``a`` and ``b``
+(floats in 0..1) is the normalised L1 distance ``sum|a - b| / sum(a + b)`` (0: identical,
+1: no overlap). Candidates are visited in concept priority order (digit, latin_upper,
+latin_lower, greek_upper, greek_lower, cyrillic_upper, cyrillic_lower, math_symbol, arrow,
+other_symbol); a candidate joins the first class whose first character is closer than
+``MERGE_DISTANCE`` = 0.08 in *every* reference font that draws both, and otherwise opens a
+class of its own. The threshold sits in a gap: the homoglyphs that merge are at most 0.052
+apart (Latin ``o`` and Greek ``ο`` in STIX), the closest pair kept apart is 0.105 (``0`` and
+``θ`` in DejaVu Sans). A class takes the name and concept of its first character: Latin
+``A``, Greek ``Α`` and Cyrillic ``А`` are class ``A`` of concept ``latin_upper``. Digits come
+first, so the ten digits are always the ten ``digit`` classes; ``O`` stays a class of its own
+(DejaVu Sans, DejaVu Serif and STIX draw it much wider than ``0``: distance 0.36 or more,
+although DejaVu Sans Mono's are 0.079 apart) and nothing merges into ``0``. Pairs that are identical in some reference fonts
+but not all (Greek ``Γ`` and Cyrillic ``Г``, which DejaVu Serif draws differently) stay apart.
 
 The Computer Modern fonts use TeX's encoding, not Unicode (their cmap sends ``<`` to ``¡``), so
 they draw a character only where the glyph's PostScript name is the Adobe Glyph List name of
-that code point. A font never draws a character that its cmap leaves out, that renders empty,
+that code point (and ``cmti10`` never draws ``$``: its dollar slot holds a pound sign). A
+font never draws a character that its cmap leaves out, that renders empty,
 or that renders as the font's ``.notdef`` box.
 """
 
@@ -103,13 +109,18 @@ REFERENCE_FONTS: tuple[str, ...] = (
     "DejaVuSansMono.ttf",
     "STIXGeneral.ttf",
 )
-MERGE_DISTANCE = 0.1
+MERGE_DISTANCE = 0.08
 """Two characters are one class when their normalised L1 distance is below this in every
 reference font that draws both."""
 
+# Glyphs whose PostScript name passes the Adobe Glyph List check but that draw another
+# character: TeX's text-italic encoding puts the pound sign in the dollar slot.
+_MISLABELLED: frozenset[tuple[str, str]] = frozenset({("cmti10.ttf", "$")})
+
 _RENDER_EM = 96  # font size (pixels per em) of the high-resolution glyph renderings
-_CAP_HEIGHT = 20 / 28  # height of a capital letter or digit, as a fraction of the image side
-_MAX_EXTENT = 0.8  # largest side of a glyph, as a fraction of the image side
+_MARGIN = 2  # black pixels around a high-resolution glyph's ink
+_CAP_HEIGHT = 20 / 32  # height of a capital or digit: 20 px at 32, as MNIST padded to 32
+_MAX_EXTENT = 0.75  # largest side of a glyph, as a fraction of the image side
 _SUPERSAMPLE = 2  # images are drawn on a grid this many times finer, then box-averaged
 
 
@@ -122,7 +133,8 @@ def _font_path(font_file: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _cmap(font_file: str) -> dict[int, str]:
     """The font's best cmap: code point → glyph name."""
-    return TTFont(_font_path(font_file), lazy=True).getBestCmap()
+    with TTFont(_font_path(font_file), lazy=True) as font:
+        return font.getBestCmap()
 
 
 @functools.lru_cache(maxsize=None)
@@ -132,22 +144,20 @@ def _font(font_file: str) -> ImageFont.FreeTypeFont:
 
 
 def _draw(font_file: str, char: str) -> np.ndarray:
-    """The glyph as Pillow draws it, cropped to its ink plus a 2-pixel black margin.
+    """The character as Pillow draws it at ``_RENDER_EM``, cropped to its ink plus ``_MARGIN``.
 
     Returns ``uint8 [height, width]``, 255 = ink; ``[0, 0]`` when the glyph has no ink.
     """
     font = _font(font_file)
     left, top, right, bottom = font.getbbox(char)
-    if right <= left or bottom <= top:
-        return np.zeros((0, 0), np.uint8)
-    margin = 2
-    canvas = Image.new("L", (right - left + 2 * margin, bottom - top + 2 * margin), 0)
-    ImageDraw.Draw(canvas).text((margin - left, margin - top), char, font=font, fill=255)
+    width, height = max(right - left, 0) + 2 * _MARGIN, max(bottom - top, 0) + 2 * _MARGIN
+    canvas = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(canvas).text((_MARGIN - left, _MARGIN - top), char, font=font, fill=255)
     drawn = np.asarray(canvas)
     rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
     if len(rows) == 0:
         return np.zeros((0, 0), np.uint8)
-    return np.pad(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin)
+    return np.pad(drawn[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], _MARGIN)
 
 
 @functools.lru_cache(maxsize=None)
@@ -159,37 +169,39 @@ def _notdef(font_file: str) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def _cap_height(font_file: str) -> int:
     """Height in pixels of the font's capital ``H`` at ``_RENDER_EM``."""
-    return _draw(font_file, "H").shape[0] - 4
+    return _draw(font_file, "H").shape[0] - 2 * _MARGIN
 
 
 def _maps(font_file: str, char: str) -> bool:
     """Whether the font's cmap sends ``char`` to a real glyph of that character."""
     glyph_name = _cmap(font_file).get(ord(char))
-    if glyph_name is None or glyph_name == ".notdef":
+    if glyph_name is None or glyph_name == ".notdef" or (font_file, char) in _MISLABELLED:
         return False
     if font_file.startswith("cm"):  # TeX encoding: trust only names that agree with Unicode
         return agl.UV2AGL.get(ord(char)) == glyph_name
     return True
 
 
-@functools.lru_cache(maxsize=4096)
-def _glyph(font_file: str, char: str) -> np.ndarray | None:
-    """The character drawn in the font (``uint8 [h, w]``, read-only), or None if it cannot be."""
+@functools.lru_cache(maxsize=None)
+def _draws(font_file: str, char: str) -> bool:
+    """Whether the font has a real glyph for ``char``: mapped, not empty, not ``.notdef``."""
     if not _maps(font_file, char):
-        return None
+        return False
+    drawn, notdef = _draw(font_file, char), _notdef(font_file)
+    return drawn.any() and not (drawn.shape == notdef.shape and np.array_equal(drawn, notdef))
+
+
+@functools.lru_cache(maxsize=2048)
+def _glyph(font_file: str, char: str) -> np.ndarray:
+    """The character drawn in a font that ``_draws`` it: ``uint8 [h, w]``, read-only."""
     drawn = _draw(font_file, char)
-    if not drawn.any():
-        return None
-    notdef = _notdef(font_file)
-    if drawn.shape == notdef.shape and np.array_equal(drawn, notdef):
-        return None
     drawn.flags.writeable = False
     return drawn
 
 
-def _covering_fonts(char: str) -> tuple[str, ...]:
-    """The fonts in ``FONT_FILES`` that draw ``char``, in ``FONT_FILES`` order."""
-    return tuple(font_file for font_file in FONT_FILES if _glyph(font_file, char) is not None)
+def _covering_fonts(chars: str) -> tuple[str, ...]:
+    """The fonts in ``FONT_FILES`` that draw at least one of ``chars``, in that order."""
+    return tuple(f for f in FONT_FILES if any(_draws(f, char) for char in chars))
 
 
 def _place(
@@ -199,14 +211,16 @@ def _place(
     linear: np.ndarray,
     shift: np.ndarray,
 ) -> np.ndarray:
-    """Map a glyph onto the supersampled grid, centre of mass at the centre.
+    """Map a high-resolution glyph of ``font_file`` onto the supersampled grid of an image.
 
-    ``linear`` (2×2, acting on (row, col)) distorts the glyph after it is scaled to MNIST size,
-    and ``shift`` (2, in image pixels) moves it. Returns ``float32 [2·size, 2·size]`` in 0..255.
+    The glyph is scaled so that the font's capitals are ``_CAP_HEIGHT`` of the image (less if
+    its larger side would exceed ``_MAX_EXTENT``), distorted by ``linear`` (2×2, acting on
+    (row, col)), and placed with its centre of mass at the image centre moved by ``shift``
+    (2, in image pixels). Returns ``float32 [s·size, s·size]`` in 0..255, s = ``_SUPERSAMPLE``.
     """
     grid = _SUPERSAMPLE * size
     by_cap = grid * _CAP_HEIGHT / _cap_height(font_file)
-    by_extent = grid * _MAX_EXTENT / (max(glyph.shape) - 4)
+    by_extent = grid * _MAX_EXTENT / (max(glyph.shape) - 2 * _MARGIN)
     to_grid = min(by_cap, by_extent) * linear
     centre_of_mass = np.array(ndimage.center_of_mass(glyph))
     grid_centre = np.full(2, (grid - 1) / 2) + _SUPERSAMPLE * shift
@@ -226,10 +240,15 @@ def _downsample(grid: np.ndarray) -> np.ndarray:
     return grid.reshape(n, _SUPERSAMPLE, n, _SUPERSAMPLE).mean(axis=(1, 3))
 
 
-def _canonical(font_file: str, char: str, size: int) -> np.ndarray:
-    """The undistorted rendering used to compare characters: ``float32 [size, size]`` in 0..1."""
+def _reference_rendering(font_file: str, char: str) -> np.ndarray:
+    """The rendering that look-alikes are compared on: ``float32 [32, 32]`` in 0..1.
+
+    The glyph undistorted (placed as in training images, no augmentation), then blurred with
+    a Gaussian of σ = 1 pixel so that sub-pixel differences between outlines do not count.
+    """
     glyph = _glyph(font_file, char)
-    return _downsample(_place(glyph, font_file, size, np.eye(2), np.zeros(2))) / 255
+    placed = _downsample(_place(glyph, font_file, 32, np.eye(2), np.zeros(2))) / 255
+    return ndimage.gaussian_filter(placed, sigma=1.0)
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -241,66 +260,43 @@ def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _deduplicated() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """All classes as ``(chars, concept, fonts)``, in priority order, look-alikes merged.
 
-    A character is a candidate if at least two fonts draw it. See the module docstring for
-    the merge rule.
+    Candidates that no font draws are left out. A candidate joins the first class whose first
+    character is drawn by at least one reference font that draws the candidate too, and is
+    closer than ``MERGE_DISTANCE`` to it in every such font; otherwise it opens a class.
     """
-    size = 32
+    n_candidates = sum(len(chars) for _, chars in _CANDIDATES)
+    # Reference renderings of each class's first character, and which fonts draw it.
+    firsts = np.zeros((len(REFERENCE_FONTS), n_candidates, 32, 32), np.float32)
+    firsts_drawn = np.zeros((len(REFERENCE_FONTS), n_candidates), bool)
     classes: list[tuple[list[str], str]] = []  # (chars, concept)
-    first_renderings: dict[str, list[np.ndarray | None]] = {f: [] for f in REFERENCE_FONTS}
     for concept, candidates in _CANDIDATES:
         for char in candidates:
-            if len(_covering_fonts(char)) < 2:
+            if not _covering_fonts(char):
                 continue
-            renderings = {
-                f: _canonical(f, char, size) if _glyph(f, char) is not None else None
-                for f in REFERENCE_FONTS
-            }
-            match = _first_match(renderings, first_renderings, len(classes))
-            if match is None:
-                classes.append(([char], concept))
-                for font_file, rendering in renderings.items():
-                    first_renderings[font_file].append(rendering)
+            drawn = np.array([_draws(f, char) for f in REFERENCE_FONTS])
+            renderings = np.stack(
+                [
+                    _reference_rendering(f, char) if d else np.zeros((32, 32), np.float32)
+                    for f, d in zip(REFERENCE_FONTS, drawn)
+                ]
+            )
+            k = len(classes)
+            both = firsts_drawn[:, :k] & drawn[:, None]
+            with np.errstate(invalid="ignore"):  # 0/0 where neither is drawn, masked by both
+                apart = _distance(firsts[:, :k], renderings[:, None]) >= MERGE_DISTANCE
+            matches = np.flatnonzero(both.any(axis=0) & ~(apart & both).any(axis=0))
+            if len(matches):
+                classes[matches[0]][0].append(char)
             else:
-                classes[match][0].append(char)
-    return tuple(
-        ("".join(chars), concept, _union_of_fonts(chars)) for chars, concept in classes
-    )
-
-
-def _first_match(
-    renderings: dict[str, np.ndarray | None],
-    first_renderings: dict[str, list[np.ndarray | None]],
-    n_classes: int,
-) -> int | None:
-    """Index of the first class that ``renderings`` should join, or None.
-
-    ``first_renderings[font][k]`` is class ``k``'s first character in ``font`` (None where the
-    font does not draw it). A class matches when at least one reference font draws both and
-    every such font finds them closer than ``MERGE_DISTANCE``.
-    """
-    compared = np.zeros(n_classes, bool)
-    close = np.ones(n_classes, bool)
-    for font_file, rendering in renderings.items():
-        if rendering is None:
-            continue
-        drawn = [k for k, first in enumerate(first_renderings[font_file]) if first is not None]
-        if not drawn:
-            continue
-        stack = np.stack([first_renderings[font_file][k] for k in drawn])
-        compared[drawn] = True
-        close[drawn] &= _distance(stack, rendering) < MERGE_DISTANCE
-    matches = np.flatnonzero(compared & close)
-    return int(matches[0]) if len(matches) else None
-
-
-def _union_of_fonts(chars: Sequence[str]) -> tuple[str, ...]:
-    """The fonts that draw at least one of ``chars``, in ``FONT_FILES`` order."""
-    return tuple(f for f in FONT_FILES if any(_glyph(f, char) is not None for char in chars))
+                classes.append(([char], concept))
+                firsts[:, k], firsts_drawn[:, k] = renderings, drawn
+    return tuple(("".join(chars), concept, _covering_fonts(chars)) for chars, concept in classes)
 
 
 def glyph_classes(concepts: Sequence[str] | None = None) -> pd.DataFrame:
     """The classes of the glyph pool, optionally only those of some concepts.
 
+    ``concepts`` is a list of names from ``CONCEPTS`` (or one name); None means all of them.
     Look-alikes are merged over all concepts first, then rows are filtered, so a class is the
     same whichever concepts are asked for (Greek ``Α`` is in class ``A``, a ``latin_upper``
     class, and asking for ``greek_upper`` alone does not give it back).
@@ -309,7 +305,10 @@ def glyph_classes(concepts: Sequence[str] | None = None) -> pd.DataFrame:
     character), ``chars`` (str, every merged code point), ``concept`` (str, one of
     ``CONCEPTS``), ``fonts`` (list[str], the font files that draw at least one of ``chars``).
     """
-    wanted = CONCEPTS if concepts is None else tuple(concepts)
+    if concepts is None:
+        wanted = CONCEPTS
+    else:
+        wanted = (concepts,) if isinstance(concepts, str) else tuple(concepts)
     unknown = [c for c in wanted if c not in CONCEPTS]
     if unknown:
         raise InputError(
@@ -334,7 +333,7 @@ def _random_image(
     or 1 px), a Gaussian blur (σ ≤ 0.8 px) and additive Gaussian noise (σ ≤ 8 grey levels).
     """
     font_file = fonts[rng.integers(len(fonts))]
-    drawable = [char for char in chars if _glyph(font_file, char) is not None]
+    drawable = [char for char in chars if _draws(font_file, char)]
     glyph = _glyph(font_file, drawable[rng.integers(len(drawable))])
     angle = math.radians(rng.uniform(-15, 15))
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
@@ -361,7 +360,7 @@ def render_pool(
 
     ``classes`` is a frame from ``glyph_classes`` (or a subset of its rows, in any order).
     Class ``k`` (row ``k``) gets label ``k``. Each class draws from its own random stream,
-    seeded by ``seed`` and the class's first code point, so the same class, count and seed
+    seeded by ``seed`` and the code points of its name, so the same class, count and seed
     give the same images bit for bit, whatever other classes are rendered alongside.
 
     Returns ``images``, ``uint8 [K·images_per_class, size, size]`` (white on black, class by
@@ -372,12 +371,19 @@ def render_pool(
         raise InputError(f"images_per_class must be at least 1, got {images_per_class}")
     if size < 8:
         raise InputError(f"image size must be at least 8 pixels, got {size}")
+    if seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed}")
+    missing = [c for c in ("class_name", "chars", "concept", "fonts") if c not in classes]
+    if missing:
+        raise InputError(
+            f"classes lacks column(s) {', '.join(missing)}; pass a frame from glyph_classes()"
+        )
     images = np.empty((len(classes) * images_per_class, size, size), np.uint8)
     rows = zip(classes["class_name"], classes["chars"], classes["fonts"])
     for label, (class_name, chars, fonts) in enumerate(
         tqdm(rows, total=len(classes), desc="glyph classes", unit="class", disable=not progress)
     ):
-        rng = np.random.default_rng(np.random.SeedSequence([seed, ord(class_name)]))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, *map(ord, class_name)]))
         for i in range(images_per_class):
             images[label * images_per_class + i] = _random_image(chars, fonts, size, rng)
     labels = np.repeat(np.arange(len(classes)), images_per_class)

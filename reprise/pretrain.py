@@ -91,3 +91,17 @@ def pretrain_supervised(
             write_checkpoint(ckpt, checkpoint_path(out_dir, epoch))
     bar.close()
     return pd.DataFrame(rows)
+
+
+def resolve_checkpoint(out_dir: str | Path, which: str | int) -> Path:
+    """The checkpoint file for ``which``: ``"last"`` (highest kept epoch) or an epoch number."""
+    kept = sorted(Path(out_dir).glob("epoch_*.pt"))
+    if not kept:
+        raise InputError(f"no checkpoints in {out_dir}; run the pretrain stage first")
+    if which == "last":
+        return kept[-1]
+    path = checkpoint_path(out_dir, int(which))
+    if not path.exists():
+        epochs = [int(p.stem.split("_")[1]) for p in kept]
+        raise InputError(f"no checkpoint for epoch {which} in {out_dir}; kept epochs are {epochs} (pretrain.keep_epochs)")
+    return path

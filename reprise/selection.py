@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 
 from reprise.errors import InputError
@@ -292,3 +293,8 @@ def _device_of(x) -> torch.device:
 
 def _dtype_of(x) -> torch.dtype:
     return x.dtype if isinstance(x, torch.Tensor) else torch.from_numpy(np.empty(0, dtype=x.dtype)).dtype
+
+
+def scores_table(scores: UnitScores, batch: int = 0) -> pd.DataFrame:
+    """One row per source unit: ``unit`` (row of the source features), ``score``, ``rank``."""
+    return pd.DataFrame({"unit": np.arange(scores.scores.shape[1]), "score": scores.scores[batch], "rank": scores.ranks(batch)})

@@ -7,6 +7,7 @@ their images; every unit then carries weight 1 in eq. 5.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 
 from reprise.errors import InputError
@@ -33,3 +34,40 @@ def unit_means(features: np.ndarray, unit_ids: np.ndarray, n_units: int, what: s
     sums = torch.zeros(n_units, features.shape[1], dtype=torch.float64)
     sums.index_add_(0, torch.from_numpy(unit_ids), torch.from_numpy(np.asarray(features, dtype=np.float64)))
     return sums.numpy() / counts[:, None], counts
+
+
+UNITS = ("class", "cluster")
+
+
+def pool_unit_ids(unit: str, labels: np.ndarray, assignment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The unit of every pool image and the name of every unit.
+
+    ``class``: the image's class label; units are the classes. ``cluster``: the image's k-means
+    cluster, renumbered over the non-empty clusters; the unit's name is its cluster id. No label
+    is read for clusters.
+    """
+    if unit == "class":
+        return np.asarray(labels, dtype=np.int64), np.arange(int(np.max(labels)) + 1)
+    if unit == "cluster":
+        clusters, ids = np.unique(np.asarray(assignment, dtype=np.int64), return_inverse=True)
+        return ids.astype(np.int64), clusters
+    raise InputError(f"select.unit must be one of {', '.join(UNITS)}, got {unit!r}")
+
+
+def class_units(pool: pd.DataFrame, features: np.ndarray, what: str = "source class") -> tuple[np.ndarray, pd.DataFrame]:
+    """Means of the labelled classes of an image index, and the unit table ``unit, name, count``
+    (plus ``concept`` when the index has one)."""
+    labels = pool["label"].to_numpy()
+    means, counts = unit_means(features, labels, int(labels.max()) + 1, what)
+    first = pool.drop_duplicates("label").sort_values("label")
+    table = pd.DataFrame({"unit": first["label"].to_numpy(), "name": first["class_name"].to_numpy(), "count": counts})
+    if "concept" in pool.columns:
+        table["concept"] = first["concept"].to_numpy()
+    return means, table
+
+
+def cluster_units(assignment: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Means of the non-empty k-means clusters and the unit table ``unit, name, count``."""
+    ids, clusters = pool_unit_ids("cluster", None, assignment)
+    means, counts = unit_means(features, ids, len(clusters), "source cluster")
+    return means, pd.DataFrame({"unit": np.arange(len(clusters)), "name": [f"cluster {c}" for c in clusters], "count": counts})

@@ -13,32 +13,42 @@ from reprise.errors import InputError
 from reprise.transferability._checks import check_labels
 from reprise.transferability.lfc import label_correlation
 
-_CHUNK_ROWS = 2048  # rows of the projection matrix generated at a time: memory O(_CHUNK_ROWS * projection_dim)
+_CHUNK_ROWS = 2048  # rows of R generated at a time: memory O(_CHUNK_ROWS * projection_dim)
+_BLOCK_ELEMS = 2**26  # Jacobian entries (256 MB in float32) gathered before a pass over R
+
+
+def _generator(device: torch.device, *key: int) -> torch.Generator:
+    return torch.Generator(device=device).manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1)[0]))
 
 
 def _project(g: torch.Tensor, out_dim: int, seed: int) -> torch.Tensor:
-    """g [B, D] @ R [D, out_dim] / sqrt(out_dim), R i.i.d. N(0, 1), generated in row chunks, each
-    seeded by (seed, chunk index) so the result does not depend on the batching."""
-    out = torch.zeros(g.shape[0], out_dim, dtype=g.dtype, device=g.device)
-    for c, start in enumerate(range(0, g.shape[1], _CHUNK_ROWS)):
-        gen = torch.Generator(device=g.device)
-        gen.manual_seed(int(np.random.SeedSequence([seed, 1, c]).generate_state(1)[0]))
-        rows = min(_CHUNK_ROWS, g.shape[1] - start)
-        out += g[:, start:start + rows] @ torch.randn(rows, out_dim, generator=gen, dtype=g.dtype, device=g.device)
-    return out / math.sqrt(out_dim)
+    """Project per-sample Jacobians g [B, K, P] to [B, out_dim]: z = sum_k s_k * (R^T g_k) / sqrt(out_dim),
+    R [P, out_dim] i.i.d. N(0, 1) shared by the K logits, s_k [out_dim] i.i.d. Rademacher signs, so
+    E<z_i, z_j> = sum_k <g_ik, g_jk> with only P * out_dim Gaussians. R is generated in row chunks,
+    each seeded by (seed, chunk index), so the result does not depend on the batching."""
+    b, k, p = g.shape
+    flat = g.reshape(b * k, p)
+    acc = torch.zeros(b * k, out_dim, dtype=g.dtype, device=g.device)
+    for c, start in enumerate(range(0, p, _CHUNK_ROWS)):
+        rows = min(_CHUNK_ROWS, p - start)
+        r = torch.randn(rows, out_dim, generator=_generator(g.device, seed, 1, c), dtype=g.dtype, device=g.device)
+        acc.addmm_(flat[:, start:start + rows], r)
+    signs = torch.randint(0, 2, (k, out_dim), generator=_generator(g.device, seed, 2), device=g.device) * 2 - 1
+    return (acc.view(b, k, out_dim) * signs.to(g.dtype)).sum(dim=1) / math.sqrt(out_dim)
 
 
 def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, labels, num_classes: int,
-        projection_dim: int = 10_000, seed: int = 0, batch_size: int = 64) -> float:
+        projection_dim: int = 10_000, seed: int = 0, batch_size: int = 16) -> float:
     r"""Label-Gradient Correlation: eq. 8 with the gradient Gram (NTK) matrix of eq. 2.
 
     .. math::
         S_{LG} = \frac{(\Theta - \mu_\Theta)\cdot(K_Y - \mu_K)}{\|\Theta - \mu_\Theta\|_2\,\|K_Y - \mu_K\|_2},
-        \qquad \Theta_{ij} = \sum_{k=1}^{K} \langle P^\top \nabla_{W} f_k(x_i),\ P^\top \nabla_{W} f_k(x_j)\rangle
+        \qquad \Theta_{ij} = \sum_{k=1}^{K} \langle \nabla_{W} f_k(x_i),\ \nabla_{W} f_k(x_j)\rangle
 
     f_k is logit k of the model followed by a new K-way linear head, W the weights of ``layer``
-    (the last conv layer, following Mu et al. 2020), P a seeded Gaussian projection to
-    ``projection_dim`` (applied only when K * |W| exceeds it). As eq. 2 says, the *output*
+    (the last conv layer, following Mu et al. 2020). When K * |W| exceeds ``projection_dim`` the
+    Jacobians are first randomly projected to ``projection_dim`` (seeded, see ``_project``; the
+    Gram matrix is preserved in expectation), otherwise Theta is exact. As eq. 2 says, the *output*
     f_{w0}(x) is differentiated, not a loss, so the labels enter only through K_Y. The paper does
     not say how the target head is initialised: a zero head would zero every gradient below it,
     so the head is i.i.d. N(0, 1/d) (seeded by ``seed``; no bias, it does not affect these
@@ -58,7 +68,8 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
         num_classes: K, outputs of the new head.
         projection_dim: dimension of the random projection (the paper uses 10K).
         seed: seeds the head and the projection; same seed, same score.
-        batch_size: images per vmapped Jacobian; memory ~ batch_size * K * |W| floats.
+        batch_size: images per vmapped Jacobian. Peak memory is about
+            max(batch_size * K * |W|, 2^26) floats for Jacobians plus 2048 * projection_dim for R.
 
     Returns:
         Score in [-1, 1]; higher means gradients of same-label samples are more aligned, a
@@ -85,8 +96,7 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
         images = images.to(device=w0.device, dtype=w0.dtype)
         with torch.no_grad():
             d = model(images[:1]).flatten(1).shape[1]
-        gen = torch.Generator(device=w0.device).manual_seed(seed)
-        head = torch.randn(num_classes, d, generator=gen, dtype=w0.dtype, device=w0.device) / math.sqrt(d)
+        head = torch.randn(num_classes, d, generator=_generator(w0.device, seed, 0), dtype=w0.dtype, device=w0.device) / math.sqrt(d)
 
         def logits(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
             out = functional_call(model, {**tensors, names[0]: w}, (x.unsqueeze(0),))
@@ -94,10 +104,16 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
 
         per_sample_jacobian = vmap(jacrev(logits), in_dims=(None, 0))
         dim = num_classes * w0.numel()
-        rows = []
+        rows, pending = [], []  # pending: Jacobians waiting to be projected together (one pass over R)
         for start in range(0, images.shape[0], batch_size):
-            g = per_sample_jacobian(w0, images[start:start + batch_size]).reshape(-1, dim)
-            rows.append(_project(g, projection_dim, seed) if dim > projection_dim else g)
+            g = per_sample_jacobian(w0, images[start:start + batch_size]).flatten(2)  # [B, K, |W|]
+            if dim <= projection_dim:
+                rows.append(g.flatten(1))
+                continue
+            pending.append(g)
+            if sum(p.numel() for p in pending) >= _BLOCK_ELEMS or start + batch_size >= images.shape[0]:
+                rows.append(_project(torch.cat(pending), projection_dim, seed))
+                pending = []
         grads = torch.cat(rows).double().cpu().numpy()
     finally:
         for m, mode in modes.items():

@@ -8,6 +8,8 @@ import numpy as np
 
 from reprise.transferability._checks import check_features_labels
 
+_FLOOR = 1e-300
+
 
 def logme(features: np.ndarray, labels: np.ndarray, tol: float = 1e-6, max_iter: int = 100) -> float:
     r"""Logarithm of Maximum Evidence of a Bayesian linear model on the features.
@@ -35,29 +37,34 @@ def logme(features: np.ndarray, labels: np.ndarray, tol: float = 1e-6, max_iter:
     """
     f, y = check_features_labels(features, labels)
     n, d = f.shape
-    u, s, _ = np.linalg.svd(f, full_matrices=False)  # F = U diag(s) V^T, r = min(n, d)
+    u, s, _ = np.linalg.svd(f, full_matrices=False)  # F = U diag(s) V^T
+    keep = s > max(n, d) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
+    u, s = u[:, keep], s[keep]  # rank r: the d - r zero eigenvalues of F^T F cancel out of L
     s2 = s**2
     evidences = []
     for k in np.unique(y):
         t = (y == k).astype(np.float64)
         ut = u.T @ t  # coordinates of y in the column space of F
         out2 = max(float(t @ t - ut @ ut), 0.0)  # part of y outside that space
+
+        def stats(alpha: float, beta: float) -> tuple[float, float, float]:  # gamma, m^T m, ||F m - y||^2
+            shrink = beta * s2 / (alpha + beta * s2)  # [r]
+            m2 = np.sum((beta * s * ut / (alpha + beta * s2)) ** 2)
+            return shrink.sum(), m2, np.sum(((shrink - 1.0) * ut) ** 2) + out2
+
         alpha, beta = 1.0, 1.0
         for _ in range(max_iter):
-            shrink = beta * s2 / (alpha + beta * s2)  # [r]
-            gamma = shrink.sum()
-            m2 = np.sum((beta * s * ut / (alpha + beta * s2)) ** 2)  # m^T m
-            res2 = np.sum(((shrink - 1.0) * ut) ** 2) + out2  # ||F m - y||^2
-            new_alpha, new_beta = gamma / m2, (n - gamma) / res2
+            gamma, m2, res2 = stats(alpha, beta)
+            # floors keep degenerate cases finite: y orthogonal to F (m = 0) or fitted exactly
+            new_alpha = gamma / max(m2, _FLOOR) if gamma > 0 else alpha  # F = 0: alpha drops out
+            new_beta = (n - gamma) / max(res2, _FLOOR)
             done = abs(new_alpha / new_beta - alpha / beta) <= tol * alpha / beta
             alpha, beta = new_alpha, new_beta
             if done:
                 break
-        shrink = beta * s2 / (alpha + beta * s2)
-        m2 = np.sum((beta * s * ut / (alpha + beta * s2)) ** 2)
-        res2 = np.sum(((shrink - 1.0) * ut) ** 2) + out2
-        logdet = np.sum(np.log(alpha + beta * s2)) + (d - s.size) * np.log(alpha)
-        evidence = (n * np.log(beta) + d * np.log(alpha) - n * np.log(2 * np.pi)
-                    - beta * res2 - alpha * m2 - logdet) / 2
+        _, m2, res2 = stats(alpha, beta)
+        # d/2 log(alpha) - 1/2 log|A| = r/2 log(alpha) - 1/2 sum_{i <= r} log(alpha + beta s_i^2)
+        evidence = (n * np.log(beta) + s.size * np.log(alpha) - n * np.log(2 * np.pi)
+                    - beta * res2 - alpha * m2 - np.sum(np.log(alpha + beta * s2))) / 2
         evidences.append(evidence / n)
     return float(np.mean(evidences))

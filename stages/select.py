@@ -1,0 +1,28 @@
+"""select: the top-K source units by score, and the manifest of their images."""
+
+import numpy as np
+
+from reprise import layout
+from reprise.artifacts import read_npy, read_parquet, write_parquet
+from reprise.manifest import build_manifest
+from reprise.params import section
+from reprise.selection import UnitScores, top_k
+from reprise.stage import run_stage
+from reprise.units import pool_unit_ids
+
+
+def main(params: dict) -> None:
+    s = section(params, "select")
+    table = read_parquet(layout.SCORES).sort_values("unit")
+    scores = UnitScores(table["score"].to_numpy()[None, :], s["method"])
+    selected = top_k(scores, s["k"])
+    pool = read_parquet(f"{layout.POOL_TABLE}.parquet")
+    assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if s["unit"] == "cluster" else None
+    unit_of_row, _ = pool_unit_ids(s["unit"], pool["label"].to_numpy(), assignment)
+    manifest = build_manifest(unit_of_row, np.asarray(selected), scores.scores[0])
+    write_parquet(manifest, layout.MANIFEST)
+    print(f"selected {len(selected)} {s['unit']} units, {len(manifest)} images")
+
+
+if __name__ == "__main__":
+    run_stage(main)

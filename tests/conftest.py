@@ -1,0 +1,25 @@
+"""Shared test fixtures: where the paper's class means live (``../shared`` beside the repo)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path | None:
+    candidates = [os.environ.get("REPRISE_SHARED"), REPO.parent / "shared", "/work/shared"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "paper-class-means").is_dir():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def paper_means() -> Path:
+    """The folder of the paper's class means; the test is skipped where it is absent."""
+    shared = shared_dir()
+    if shared is None:
+        pytest.skip("../shared/paper-class-means not found (set REPRISE_SHARED)")
+    return shared / "paper-class-means"
