@@ -14,7 +14,8 @@ def spherical_kmeans(features: np.ndarray, k: int, iterations: int, seed: int, u
     """Cluster L2-normalised features by cosine similarity with faiss.
 
     Returns the cluster id of every row ``int64 [N]`` and the unit-norm centroids
-    ``float32 [k, d]``. Seeded; every row takes part in every iteration (no subsampling). The
+    ``float32 [k, d]``. Seeded, k-means++ initialisation; every row takes part in every
+    iteration (no subsampling). The
     GPU index is used when CUDA and faiss-gpu are present, unless ``use_gpu`` is False.
     """
     n, d = features.shape
@@ -32,7 +33,10 @@ def spherical_kmeans(features: np.ndarray, k: int, iterations: int, seed: int, u
         raise InputError(f"source feature row {int(np.flatnonzero(norms[:, 0] == 0)[0])} is all zeros; cosine k-means needs non-zero features")
     x /= norms
     gpu = (torch.cuda.is_available() and faiss.get_num_gpus() > 0) if use_gpu is None else use_gpu
-    kmeans = faiss.Kmeans(d, int(k), niter=int(iterations), seed=int(seed), spherical=True, max_points_per_centroid=n, gpu=gpu)
+    kmeans = faiss.Kmeans(
+        d, int(k), niter=int(iterations), seed=int(seed), spherical=True, gpu=gpu,
+        init_method=faiss.ClusteringInitMethod_KMEANS_PLUS_PLUS, max_points_per_centroid=n, min_points_per_centroid=1,
+    )
     kmeans.train(x)
     _, assignment = kmeans.index.search(x, 1)
     return assignment[:, 0].astype(np.int64), kmeans.centroids

@@ -91,7 +91,7 @@ class ImageTable:
         """
         order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
         chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
-        labels = torch.from_numpy(self.labels)
+        labels = torch.tensor(self.labels)
         for rows, raw in zip(chunks, self._load_chunks(chunks, spec, num_workers)):
             x = raw.float().div_(255.0)
             if augment:

@@ -133,11 +133,15 @@ def import_torchvision_weights(path: str | Path, arch: str) -> nn.Module:
         raise InputError(f"{path} does not hold a state dict; save one with torch.save(model.state_dict(), path)")
     state = {k.removeprefix("module."): v for k, v in state.items() if not k.removeprefix("module.").startswith("fc.")}
     model = torchvision_resnet(arch)
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        sample = (result.missing_keys or result.unexpected_keys)[:3]
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    misshapen = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
+    if missing or unexpected or misshapen:
+        sample = (misshapen or missing or unexpected)[:2]
         raise InputError(
-            f"{path} does not match torchvision {arch}: {len(result.missing_keys)} missing and "
-            f"{len(result.unexpected_keys)} unexpected keys (e.g. {', '.join(sample)}); check real.arch"
+            f"{path} does not match torchvision {arch}: {len(missing)} missing, {len(unexpected)} unexpected and "
+            f"{len(misshapen)} misshapen keys (e.g. {', '.join(sample)}); check real.arch"
         )
+    model.load_state_dict(state)
     return model.eval()

@@ -78,7 +78,7 @@ def pretrain_supervised(
             loss.backward()
             optimizer.step()
             schedule.step()
-            loss_sum += float(loss) * len(y)
+            loss_sum += loss.item() * len(y)
             correct += float((logits.argmax(1) == y).sum())
             seen += len(y)
             bar.update()

@@ -205,8 +205,7 @@ class FeatureCost:
                 yield start, stop, torch.from_numpy(block.copy()).to(self.device)
 
     def _block(self, start: int, stop: int) -> torch.Tensor:
-        rows = torch.as_tensor(np.asarray(self.source[start:stop]) if not isinstance(self.source, torch.Tensor) else self.source[start:stop])
-        rows = rows.to(self.device, self.dtype)
+        rows = _as_tensor(self.source[start:stop]).to(self.device, self.dtype)
         if self.cost == "cos":
             rows = _normalise(rows, "source features", offset=start)
             similarity = torch.matmul(rows, self.targets.transpose(1, 2))  # [B, r, m]
@@ -230,7 +229,7 @@ def _pad_targets(targets, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
     units = torch.zeros(len(targets), m_max, d, dtype=dtype, device=device)
     weights = torch.zeros(len(targets), m_max, dtype=dtype, device=device)
     for b, t in enumerate(targets):
-        units[b, : len(t)] = torch.as_tensor(np.asarray(t) if not isinstance(t, torch.Tensor) else t).to(device, dtype)
+        units[b, : len(t)] = _as_tensor(t).to(device, dtype)
         weights[b, : len(t)] = 1.0
     # Padding rows must not break the cosine normalisation; their weight 0 removes them anyway.
     units[weights == 0] = 1.0
@@ -285,6 +284,11 @@ def _check_features(x, name: str, dims_of=None) -> int:
 def _finite_rows(x: np.ndarray, block: int = 65536) -> np.ndarray:
     """Row-wise finiteness of a possibly memory-mapped array, read in blocks."""
     return np.concatenate([np.isfinite(np.asarray(x[i : i + block])).all(axis=1) for i in range(0, len(x), block)])
+
+
+def _as_tensor(x) -> torch.Tensor:
+    """A torch view of a tensor, or a copy of a numpy array or memmap slice."""
+    return x if isinstance(x, torch.Tensor) else torch.tensor(np.asarray(x))
 
 
 def _device_of(x) -> torch.device:

@@ -1,5 +1,7 @@
 """pretrain: train the backbone on the pool (embedded) or import real weights, keeping checkpoints."""
 
+import dataclasses
+
 from reprise import layout
 from reprise.device import pick_device
 from reprise.images import ImageTable
@@ -14,7 +16,8 @@ def main(params: dict) -> None:
     if params["mode"] == "real":
         real = section(params, "real")
         model = import_torchvision_weights(real["weights"], real["arch"])
-        ckpt = backbone_checkpoint(model, real["arch"], {}, IMAGENET_SPEC, epoch=0, imported_from=str(real["weights"]))
+        spec = dataclasses.replace(IMAGENET_SPEC, size=int(real["image_size"]))
+        ckpt = backbone_checkpoint(model, real["arch"], {}, spec, epoch=0, imported_from=str(real["weights"]))
         write_checkpoint(ckpt, checkpoint_path(layout.PRETRAIN_DIR, 0))
         print(f"imported {real['arch']} weights from {real['weights']}")
         return

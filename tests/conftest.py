@@ -23,3 +23,19 @@ def paper_means() -> Path:
     if shared is None:
         pytest.skip("../shared/paper-class-means not found (set REPRISE_SHARED)")
     return shared / "paper-class-means"
+
+
+ALL_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
+
+
+@pytest.fixture(scope="session")
+def tiny_repo(tmp_path_factory) -> Path:
+    """A repository copy where ``dvc repro`` has run on the tiny world, committed."""
+    from pipeline_utils import TINY, dvc, git, make_repo, stages_run
+
+    root = make_repo(tmp_path_factory.mktemp("pipeline") / "repo", TINY)
+    first = dvc(root, "repro")
+    assert set(stages_run(first.stdout)) == ALL_STAGES
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "default run")
+    return root

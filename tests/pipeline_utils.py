@@ -1,0 +1,76 @@
+"""Run the DVC pipeline in a throw-away copy of the repository, on a tiny world set by params."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COPIED = ["dvc.yaml", "params.yaml", "stages", "reprise", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+
+TINY = {
+    "world": {"concepts": ["digit", "latin_upper", "greek_lower"], "images_per_class": 6, "val_per_class": 2},
+    "target": {"labels_per_class": 5, "test_per_class": 10},
+    "pretrain": {"epochs": 2, "keep_epochs": [1, 2], "batch_size": 64},
+    "cluster": {"k": 6, "iterations": 5},
+    "select": {"k": 5},
+    "finetune": {"epochs": 2, "eval_every": 1, "batch_size": 16},
+}
+
+
+def merged(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merged(base.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+def make_repo(root: Path, overrides: dict) -> Path:
+    """A git + DVC repository at ``root`` holding the pipeline with ``overrides`` applied."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        src, dst = REPO / name, root / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dst)
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    (root / "params.yaml").write_text(yaml.safe_dump(merged(params, overrides), sort_keys=False))
+    (root / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "pipeline")
+    return root
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
+    e["GIT_AUTHOR_NAME"] = e["GIT_COMMITTER_NAME"] = "test"
+    e["GIT_AUTHOR_EMAIL"] = e["GIT_COMMITTER_EMAIL"] = "test@example.com"
+    e["DVC_NO_ANALYTICS"] = "1"
+    return e
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, env=env(), check=True, capture_output=True, text=True).stdout
+
+
+def dvc(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "dvc"
+    done = subprocess.run([str(exe), *args], cwd=root, env=env(), capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"dvc {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done
+
+
+def stages_run(output: str) -> list[str]:
+    """Names of the stages that DVC ran, in order, from its output."""
+    return re.findall(r"Running stage '([^']+)'", output)
