@@ -47,7 +47,8 @@ def pretrain_supervised(
     """Train backbone + linear head with cross-entropy on the pool's class labels.
 
     Writes ``epoch_NNN.pt`` (see :func:`reprise.models.backbone_checkpoint`, with the source head
-    under ``source_head``) for every epoch in ``keep_epochs`` and returns the per-epoch log:
+    under ``source_head``) for every epoch in ``keep_epochs`` and for the last epoch, which is
+    always kept, and returns the per-epoch log:
     ``epoch, lr, train_loss, train_acc, val_acc`` (``val_acc`` on ``pool_val`` at kept epochs).
     """
     if epochs < 1:
@@ -83,7 +84,7 @@ def pretrain_supervised(
             seen += len(y)
             bar.update()
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}")
-        kept = epoch in keep_epochs
+        kept = epoch in keep_epochs or epoch == epochs
         val_acc = accuracy(backbone, head, pool_val, spec, device) if kept else float("nan")
         rows.append({"epoch": epoch, "lr": lr_now, "train_loss": loss_sum / seen, "train_acc": correct / seen, "val_acc": val_acc})
         if kept:
