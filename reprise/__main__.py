@@ -6,17 +6,26 @@
 
 S and T are float arrays with one unit (a class or cluster mean, or an image) per row. The
 output has one row per source unit: ``unit`` (row of S), ``score``, ``rank`` (1 = most similar).
+
+``selection`` measures how well each method finds a concept when the source units carry one
+(the paper's Table 4 and Fig. 4a)::
+
+    python -m reprise selection --source S.npy --target T.npy --concepts classes.csv \
+        --concept bird --k 100 --out-dir selection-report
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+import numpy as np
 import torch
 
-from reprise.artifacts import read_npy, write_parquet
+from reprise.artifacts import read_csv, read_npy, write_csv, write_parquet
 from reprise.errors import InputError
+from reprise.report import eps_c_sweep, plot_eps_c_sweep, recall_table
 from reprise.selection import COSTS, score_units, scores_table
 
 
@@ -52,6 +61,31 @@ def _score(args: argparse.Namespace) -> None:
     print(f"wrote {len(table)} scores to {args.out}{report}")
 
 
+def _selection(args: argparse.Namespace) -> None:
+    source, target = read_npy(args.source), read_npy(args.target)
+    concepts = _read_concepts(args.concepts)
+    relevant = np.isin(concepts, args.concept)
+    uot = {"eps": args.eps, "tau1": args.tau1, "tau2": args.tau2}
+    table = recall_table(source, target, relevant, args.k, args.eps_c, **uot)
+    sweep = eps_c_sweep(source, target, relevant, args.k, args.sweep, **uot)
+    out = Path(args.out_dir)
+    write_csv(table, out / "recall.csv")
+    write_csv(sweep, out / "eps_c_sweep.csv")
+    title = f"recall of {'/'.join(args.concept)} ({int(relevant.sum())} units) in the top {args.k}"
+    plot_eps_c_sweep(sweep, out / "eps_c_sweep.png", title)
+    print(table.round(2).to_string(index=False))
+    print(sweep.round({"uot_recall": 2, "greedy_recall": 2}).to_string(index=False))
+    print(f"wrote recall.csv, eps_c_sweep.csv and eps_c_sweep.png to {out}")
+
+
+def _read_concepts(path: str) -> np.ndarray:
+    """Concepts of the source units from a CSV with a ``concept`` column, one row per unit."""
+    frame = read_csv(path)
+    if "concept" not in frame.columns:
+        raise InputError(f"{path} has no 'concept' column; give one row per source unit with its concept")
+    return frame["concept"].astype(str).to_numpy()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reprise", description="Select pre-training data for a target task by unbalanced optimal transport.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--max-iter", type=int, default=1000, help="iteration cap (default 1000)")
     score.add_argument("--out", required=True, help="output Parquet: unit, score, rank")
     score.set_defaults(run=_score)
+
+    report = commands.add_parser("selection", help="recall of a concept in the top K for every method and cost, and over eps_c")
+    report.add_argument("--source", required=True, help="source unit features, .npy [n, d]")
+    report.add_argument("--target", required=True, help="target unit features, .npy [m, d]")
+    report.add_argument("--concepts", required=True, help="CSV with a 'concept' column, one row per source unit")
+    report.add_argument("--concept", required=True, nargs="+", help="the target's concept(s), e.g. bird")
+    report.add_argument("--k", type=int, default=100, help="units selected (default 100)")
+    report.add_argument("--eps-c", type=float, default=0.01, help="eps_c of the UOT rows of the table (default 0.01)")
+    report.add_argument("--eps", type=float, default=1.0)
+    report.add_argument("--tau1", type=float, default=1.0)
+    report.add_argument("--tau2", type=float, default=100.0)
+    report.add_argument("--sweep", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], help="eps_c values of the sweep")
+    report.add_argument("--out-dir", required=True, help="folder for recall.csv, eps_c_sweep.csv, eps_c_sweep.png")
+    report.set_defaults(run=_selection)
     return parser
 
 

@@ -41,6 +41,11 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
         frame.to_parquet(tmp, index=False)
 
 
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
 def write_npy(array: np.ndarray, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
@@ -71,6 +76,15 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
         raise
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise InputError(f"cannot read {path} as Parquet ({type(exc).__name__}); rerun the stage that writes it") from exc
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(_existing(path))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read {path} as CSV ({type(exc).__name__}); check the file") from exc
 
 
 def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from reprise.device import autocast, prepare_model, to_device
 from reprise.images import ImageTable
 from reprise.models import ImageSpec
+from reprise.progress import progress_bar
 
 
 @torch.no_grad()
@@ -25,7 +25,7 @@ def extract_features(
     """Features ``float32 [len(table), feature_dim]``, rows aligned with the table's index."""
     backbone = prepare_model(backbone, device).eval()
     out = np.empty((len(table), backbone.feature_dim), dtype=np.float32)
-    bar = tqdm(total=len(table), desc=desc, unit="img", disable=not progress)
+    bar = progress_bar(len(table), desc, "img", progress)
     for x, _, rows in table.batches(spec, batch_size, num_workers=num_workers):
         with autocast(device):
             feats = backbone(to_device(x, device))

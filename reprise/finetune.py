@@ -18,12 +18,12 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from reprise.device import autocast, prepare_model, to_device
 from reprise.errors import InputError
 from reprise.images import ImageTable
 from reprise.models import ImageSpec
+from reprise.progress import progress_bar
 from reprise.training import accuracy, seed_all, sgd_nesterov, step_schedule
 
 
@@ -78,7 +78,7 @@ def finetune(
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
 
     log = []
-    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, unit="step", disable=not progress)
+    bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress)
     for epoch in range(1, epochs + 1):
         backbone.train()
         target_head.train()

@@ -48,9 +48,9 @@ from fontTools import agl
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
-from tqdm import tqdm
 
 from reprise.errors import InputError
+from reprise.progress import progress_bar
 
 
 def _chars(first: str, last: str, skip: str = "") -> str:
@@ -380,12 +380,12 @@ def render_pool(
         )
     images = np.empty((len(classes) * images_per_class, size, size), np.uint8)
     rows = zip(classes["class_name"], classes["chars"], classes["fonts"])
-    for label, (class_name, chars, fonts) in enumerate(
-        tqdm(rows, total=len(classes), desc="glyph classes", unit="class", disable=not progress)
-    ):
-        rng = np.random.default_rng(np.random.SeedSequence([seed, *map(ord, class_name)]))
-        for i in range(images_per_class):
-            images[label * images_per_class + i] = _random_image(chars, fonts, size, rng)
+    with progress_bar(len(classes), "glyph classes", "class", progress) as bar:
+        for label, (class_name, chars, fonts) in enumerate(rows):
+            rng = np.random.default_rng(np.random.SeedSequence([seed, *map(ord, class_name)]))
+            for i in range(images_per_class):
+                images[label * images_per_class + i] = _random_image(chars, fonts, size, rng)
+            bar.update()
     labels = np.repeat(np.arange(len(classes)), images_per_class)
     index = pd.DataFrame(
         {

@@ -14,7 +14,7 @@ POOL_FEATURES = "data/features/pool.npy"            # float32 [pool images, d]
 TARGET_FEATURES = "data/features/target_train.npy"  # float32 [target train images, d]
 
 CLUSTER_ASSIGNMENT = "data/cluster/assignment.npy"  # int64 [pool images]: k-means cluster id
-CLUSTER_SUMMARY = "data/cluster/summary.json"       # sizes and imbalance
+CLUSTER_SUMMARY = "results/cluster.json"            # sizes and imbalance (a DVC metric)
 
 MEANS_DIR = "data/means"  # {class,cluster,target}.npy float64 [units, d] + .parquet (unit, count, ...)
 

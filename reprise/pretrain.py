@@ -12,13 +12,13 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from reprise.artifacts import write_checkpoint
 from reprise.device import autocast, prepare_model, to_device
 from reprise.errors import InputError
 from reprise.images import ImageTable
 from reprise.models import ImageSpec, backbone_checkpoint, build_backbone
+from reprise.progress import progress_bar
 from reprise.training import accuracy, seed_all, sgd_nesterov, step_schedule
 
 
@@ -64,7 +64,7 @@ def pretrain_supervised(
     steps_per_epoch = -(-len(pool) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
     rows = []
-    bar = tqdm(total=epochs * steps_per_epoch, desc="pretrain", unit="step", disable=not progress)
+    bar = progress_bar(epochs * steps_per_epoch, "pretrain", "step", progress)
     for epoch in range(1, epochs + 1):
         backbone.train()
         head.train()

@@ -33,7 +33,7 @@ def main(params: dict) -> None:
     curves.to_csv(layout.CURVES, index=False)
     scores.sort_values("rank").to_csv(layout.P1_PLOT, index=False)
     plot_curves(curves, layout.CURVES.replace(".csv", ".png"))
-    title = f"{s['method']} scores of source {s['unit']}s for {meta['name']} (target concept: {meta['concept']})"
+    title = f"{s['method']} scores of the source {s['unit']} units for {meta['name']} (target concept: {meta['concept']})"
     plot_p1(scores, layout.P1_PLOT.replace(".csv", ".png"), meta["concept"], title)
     print(metrics)
 

@@ -1,0 +1,13 @@
+"""Progress bars for long loops: live in a terminal, a line every few seconds in a log file."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+
+def progress_bar(total: int, desc: str, unit: str, enabled: bool = True) -> tqdm:
+    """A tqdm bar on stderr; redrawn at most every 5 s when stderr is not a terminal (DVC logs)."""
+    interactive = sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, mininterval=0.1 if interactive else 5.0, dynamic_ncols=interactive)
