@@ -21,11 +21,11 @@ logarithms, so that it stays finite in float32 when ``C/ε`` reaches hundreds (t
 ε_c = 0.01 gives ``C`` up to 200, and ``e^{-200}`` is zero in float32). The P1 score of source
 unit ``i`` is :math:`[P\mathbf 1]_i`; a large score means the unit is close to the target.
 
-Two kernels run the same iteration. A dense cost held in memory uses :class:`_StabilisedKernel`:
-matrix-vector products with ``exp(-C/ε)`` rescaled by the potentials of the last rescaling, so an
+The iteration runs in one of two ways. A dense cost held in memory uses matrix-vector products
+with exponentials of ``-C/ε`` rescaled by recent potentials (:class:`_RescaledKernel`), so an
 iteration costs two products and no full-matrix exponential once the potentials settle. A cost
-too large for memory comes as :class:`CostRows`, blocks of source rows that are recomputed or
-read from disk, and uses :class:`_BlockKernel`: log-sum-exp per block, one pass per iteration.
+too large for memory comes as :class:`CostRows`, blocks of source rows recomputed or read from
+disk at every pass, and is summed by log-sum-exp block by block, one pass per iteration.
 
 A leading batch dimension scores one pool against several target sets in one call: target
 units that a set lacks carry weight 0 and receive no mass.
@@ -35,16 +35,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator, Protocol
+from typing import Iterator, Protocol
 
+import numpy as np
 import torch
 
 from reprise.errors import InputError
 
 REG_TYPES = ("entropy", "kl")
-# Potentials may drift this far (in units of log) from the last rescaling before the stabilised
-# kernel is rebuilt; e^±12 keeps every product far from float32's range limits.
-_RESCALE_AT = 12.0
 
 
 class CostRows(Protocol):
@@ -160,101 +158,118 @@ def sinkhorn_uot(
     # exp(-C/eps) a_i b_j, so log a_i and log b_j (-inf where absent) are folded into it.
     row_shift = log_a if reg_type == "kl" else None
     col_shift = log_b if reg_type == "kl" else torch.zeros_like(log_b).masked_fill(~present, -math.inf)
+    phi = (tau1 / (tau1 + eps), tau2 / (tau2 + eps))
     if isinstance(cost, torch.Tensor):
-        kernel = _StabilisedKernel(_log_kernel(cost, eps, row_shift, col_shift))
+        log_k = _log_kernel(cost, eps, row_shift, col_shift)
+        F, G, scores, target_mass, n_iter, err = _iterate_dense(log_k, log_a, log_b, present, phi, tol, max_iter)
     else:
-        kernel = _BlockKernel(cost, eps, row_shift, col_shift)
+        blocks = lambda: _log_kernel_blocks(cost, eps, row_shift, col_shift)  # noqa: E731
+        F, G, scores, target_mass, n_iter, err = _iterate_blocks(blocks, log_a, log_b, present, phi, tol, max_iter)
+    return UOTResult(scores, target_mass, f=eps * F, g=eps * G, n_iter=n_iter, converged=err < tol, err=err)
 
-    phi1, phi2 = tau1 / (tau1 + eps), tau2 / (tau2 + eps)
-    F = torch.zeros_like(log_a)
-    G = torch.zeros_like(log_b)  # stays 0 on absent target units, whose kernel column is -inf
 
-    def update_rows(start: int, stop: int, row_lse: torch.Tensor) -> torch.Tensor:
-        F[:, start:stop] = phi1 * (log_a[:, start:stop] - row_lse)
-        return F[:, start:stop]
-
+def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: int):
+    """The iteration with log-sum-exp over row blocks of the log-kernel: one pass per iteration."""
+    phi1, phi2 = phi
+    F, G = torch.zeros_like(log_a), torch.zeros_like(log_b)
     err, n_iter = math.inf, 0
     while n_iter < max_iter and err >= tol:
         n_iter += 1
-        F_prev, G_prev = F.clone(), G
-        col_lse = kernel.sweep(G, update_rows)
-        G = torch.where(present, phi2 * (log_b - col_lse), 0.0)
-        err = 0.5 * (_relative_change(F, F_prev) + _relative_change(G, G_prev))
-
-    row_lse = torch.empty_like(F)
-
-    def keep_rows(start: int, stop: int, lse: torch.Tensor) -> torch.Tensor:
-        row_lse[:, start:stop] = lse
-        return F[:, start:stop]
-
-    col_lse = kernel.sweep(G, keep_rows)
-    return UOTResult(
-        scores=torch.exp(F + row_lse),
-        target_mass=torch.exp(G + col_lse).masked_fill(~present, 0.0),
-        f=eps * F,
-        g=eps * G,
-        n_iter=n_iter,
-        converged=err < tol,
-        err=err,
-    )
-
-
-RowUpdate = Callable[[int, int, torch.Tensor], torch.Tensor]
-
-
-class _BlockKernel:
-    """Log-sum-exp over row blocks of a streamed cost: one pass over the blocks per sweep."""
-
-    def __init__(self, rows: CostRows, eps: float, row_shift, col_shift) -> None:
-        self.rows, self.eps, self.row_shift, self.col_shift = rows, eps, row_shift, col_shift
-
-    def sweep(self, G: torch.Tensor, update_rows: RowUpdate) -> torch.Tensor:
-        """New F from ``LSE_j(L_ij + G_j)`` block by block; return ``LSE_i(L_ij + F_i)``."""
+        F_new = torch.empty_like(F)
         col_lse = torch.full_like(G, -math.inf)
-        for start, stop, block in self.rows.blocks():
-            shift = None if self.row_shift is None else self.row_shift[:, start:stop]
-            log_k = _log_kernel(block.to(G.dtype), self.eps, shift, self.col_shift)
-            F_block = update_rows(start, stop, torch.logsumexp(log_k + G[:, None, :], dim=2))
-            col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_k + F_block[:, :, None], dim=1))
-        return col_lse
+        for start, stop, log_k in blocks():
+            F_new[:, start:stop] = phi1 * (log_a[:, start:stop] - torch.logsumexp(log_k + G[:, None, :], dim=2))
+            col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_k + F_new[:, start:stop, None], dim=1))
+        G_new = torch.where(present, phi2 * (log_b - col_lse), 0.0)
+        err = _change(F_new, F, G_new, G)
+        F, G = F_new, G_new
+    scores = torch.empty_like(F)
+    col_lse = torch.full_like(G, -math.inf)
+    for start, stop, log_k in blocks():
+        log_plan = log_k + F[:, start:stop, None] + G[:, None, :]
+        scores[:, start:stop] = torch.logsumexp(log_plan, dim=2).exp()
+        col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_plan, dim=1))
+    return F, G, scores, col_lse.exp().masked_fill(~present, 0.0), n_iter, err
 
 
-class _StabilisedKernel:
-    """The log-kernel ``L`` held in memory with two rescaled exponentials of it.
+def _iterate_dense(log_k, log_a, log_b, present, phi, tol: float, max_iter: int):
+    """The same iteration on a log-kernel held in memory, with rescaled exponentials of it.
+    Written for few tensor operations an iteration: on a 1000×200 problem their overhead, not
+    the arithmetic, is most of the time."""
+    phi1, phi2 = phi
+    over_cols, over_rows = _RescaledKernel(log_k, dim=2), _RescaledKernel(log_k, dim=1)
+    F, G = torch.zeros_like(log_a), torch.zeros_like(log_b)
+    phi1_log_a, phi2_log_b = phi1 * log_a, phi2 * log_b.masked_fill(~present, 0.0)
+    absent = None if bool(present.all()) else ~present
+    err, n_iter = math.inf, 0
+    while n_iter < max_iter and err >= tol:
+        n_iter += 1
+        F_new = torch.add(phi1_log_a, over_cols.lse(G), alpha=-phi1)
+        G_new = torch.add(phi2_log_b, over_rows.lse(F_new), alpha=-phi2)
+        if absent is not None:
+            G_new = G_new.masked_fill_(absent, 0.0)
+        err = _change(F_new, F, G_new, G)
+        F, G = F_new, G_new
+    # P1_i = exp(F_i + LSE_j(L_ij + G_j)) and (Pᵀ1)_j = exp(G_j + LSE_i(L_ij + F_i)).
+    scores = torch.exp(F + over_cols.lse(G))
+    target_mass = torch.exp(G + over_rows.lse(F)).masked_fill(~present, 0.0)
+    return F, G, scores, target_mass, n_iter, err
 
-    ``R = exp(L + Ĝ_j - r_i)`` (each row's largest entry 1) gives
-    ``LSE_j(L_ij + G_j) = r_i + log (R e^{G - Ĝ})_i``, and ``Q = exp(L + F̂_i - q_j)`` (each
-    column's largest entry 1) gives ``LSE_i(L_ij + F_i) = q_j + log (Qᵀ e^{F - F̂})_j``. Both are
-    rebuilt only when the potentials move more than ``_RESCALE_AT`` from ``Ĝ``, ``F̂``, so
-    entries that underflow stay negligible and settled iterations cost two matrix products.
+
+class _RescaledKernel:
+    """``LSE`` of ``L + x`` along one axis of a log-kernel ``L`` held in memory, by products.
+
+    With an anchor ``x̂`` and ``s = max(L + x̂)`` along the axis, ``E = exp(L + x̂ - s)`` has
+    largest entry 1 along the axis, and ``LSE(L + x) = s + log(E · e^{x - x̂})``: one
+    matrix-vector product instead of a full-matrix exponential. ``E`` is rebuilt with
+    ``x̂ = x`` whenever ``x`` has moved more than ``reach`` from the anchor. Entries of ``E``
+    below the smallest normal number ``e^{-T}`` (T = 87 in float32, 708 in float64) are lifted
+    to it; with ``reach = 0.35 T`` their error stays below ``m e^{-0.3 T}`` of every sum, and the
+    scales ``e^{±reach}`` stay far inside the float range. Once the potentials settle no rebuild
+    happens.
     """
 
-    def __init__(self, log_k: torch.Tensor) -> None:
-        self.log_k = log_k
-        self.tiny = torch.finfo(log_k.dtype).tiny
-        self.G_hat = self.F_hat = None
+    def __init__(self, log_k: torch.Tensor, dim: int) -> None:
+        self.log_k, self.dim = log_k, dim  # dim 2: sum over target units j; dim 1: over sources i
+        self.floor = math.log(torch.finfo(log_k.dtype).tiny)
+        self.reach = -0.35 * self.floor
+        self.anchor = None
 
-    def _exp(self, x: torch.Tensor) -> torch.Tensor:
-        """``exp`` in place, flushing subnormal results (slow in products, and negligible) to 0."""
-        x = x.exp_()
-        return x.masked_fill_(x < self.tiny, 0.0)
+    def lse(self, x: torch.Tensor) -> torch.Tensor:
+        """``LSE(L + x)`` along ``dim``; ``x`` is ``[B, m]`` for dim 2 and ``[B, n]`` for dim 1."""
+        moved = None if self.anchor is None else x - self.anchor
+        if moved is None or float(torch.linalg.vector_norm(moved, math.inf)) > self.reach:
+            self._rebuild(x)
+            moved = torch.zeros_like(x)
+        sums = _product(self.E, moved.exp_(), self.dim)
+        return sums.log_().add_(self.shift)
 
-    def sweep(self, G: torch.Tensor, update_rows: RowUpdate) -> torch.Tensor:
-        """New F from ``LSE_j(L_ij + G_j)``; return ``LSE_i(L_ij + F_i)``."""
-        if self.G_hat is None or float((G - self.G_hat).abs().max()) > _RESCALE_AT:
-            self.G_hat = G
-            shifted = self.log_k + G[:, None, :]
-            self.r = shifted.amax(dim=2)
-            self.R = self._exp(shifted.sub_(self.r[:, :, None]))
-        row_sum = torch.bmm(self.R, torch.exp(G - self.G_hat)[:, :, None])
-        F = update_rows(0, self.log_k.shape[1], self.r + torch.log(row_sum.squeeze(2)))
-        if self.F_hat is None or float((F - self.F_hat).abs().max()) > _RESCALE_AT:
-            self.F_hat = F.clone()
-            shifted = self.log_k + F[:, :, None]
-            self.q = shifted.amax(dim=1).nan_to_num_(neginf=0.0)  # absent columns: all -inf
-            self.Q = self._exp(shifted.sub_(self.q[:, None, :]))
-        col_sum = torch.bmm(torch.exp(F - self.F_hat)[:, None, :], self.Q)
-        return self.q + torch.log(col_sum.squeeze(1))
+    def _rebuild(self, x: torch.Tensor) -> None:
+        self.anchor = x
+        shifted = self.log_k + (x[:, None, :] if self.dim == 2 else x[:, :, None])
+        # An axis that is -inf throughout (an absent target unit) gets shift 0 and sum 0.
+        self.shift = shifted.amax(dim=self.dim).nan_to_num_(neginf=0.0)
+        # The clamp keeps subnormals, slow in products, out of E.
+        self.E = shifted.sub_(self.shift.unsqueeze(self.dim)).clamp_(min=self.floor).exp_()
+
+
+def _product(E: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
+    """``Σ_j E_ij x_j`` (dim 2) or ``Σ_i x_i E_ij`` (dim 1) for ``E`` ``[B, n, m]``.
+
+    On the CPU numpy's BLAS does this matrix-vector product in about half the time of
+    ``torch.bmm`` (measured with torch 2.14 on x86_64); tensors and arrays share memory.
+    """
+    if E.device.type == "cpu":
+        e, v = E.numpy(), x.numpy()
+        out = np.matmul(e, v[:, :, None])[:, :, 0] if dim == 2 else np.matmul(v[:, None, :], e)[:, 0, :]
+        return torch.from_numpy(out)
+    return torch.bmm(E, x[:, :, None]).squeeze(2) if dim == 2 else torch.bmm(x[:, None, :], E).squeeze(1)
+
+
+def _log_kernel_blocks(rows: CostRows, eps: float, row_shift, col_shift) -> Iterator[tuple[int, int, torch.Tensor]]:
+    for start, stop, block in rows.blocks():
+        shift = None if row_shift is None else row_shift[:, start:stop]
+        yield start, stop, _log_kernel(block.to(rows.dtype), eps, shift, col_shift)
 
 
 def _batched(cost: torch.Tensor) -> torch.Tensor:
@@ -290,5 +305,8 @@ def _log_weights(weights, batch: int, size: int, like: torch.Tensor, name: str, 
     return torch.log(w)
 
 
-def _relative_change(new: torch.Tensor, old: torch.Tensor) -> float:
-    return float((new - old).abs().max()) / max(float(new.abs().max()), 1.0)
+def _change(F_new: torch.Tensor, F: torch.Tensor, G_new: torch.Tensor, G: torch.Tensor) -> float:
+    """The stopping criterion: relative change of each potential, averaged over the two."""
+    norm = torch.linalg.vector_norm
+    values = torch.stack([norm(F_new - F, math.inf), norm(F_new, math.inf), norm(G_new - G, math.inf), norm(G_new, math.inf)]).tolist()
+    return 0.5 * (values[0] / max(values[1], 1.0) + values[2] / max(values[3], 1.0))
