@@ -36,22 +36,31 @@ def unit_means(features: np.ndarray, unit_ids: np.ndarray, n_units: int, what: s
     return sums.numpy() / counts[:, None], counts
 
 
-UNITS = ("class", "cluster")
+UNITS = ("class", "cluster", "image")
 
 
-def pool_unit_ids(unit: str, labels: np.ndarray, assignment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The unit of every pool image and the name of every unit.
+def pool_unit_ids(unit: str, labels: np.ndarray | None, assignment: np.ndarray | None) -> np.ndarray:
+    """The unit of every pool image.
 
-    ``class``: the image's class label; units are the classes. ``cluster``: the image's k-means
-    cluster, renumbered over the non-empty clusters; the unit's name is its cluster id. No label
-    is read for clusters.
+    ``class``: the image's class label. ``cluster``: the image's k-means cluster, renumbered over
+    the non-empty clusters in cluster-id order (no label is read). ``image``: the image itself.
     """
     if unit == "class":
-        return np.asarray(labels, dtype=np.int64), np.arange(int(np.max(labels)) + 1)
+        return np.asarray(labels, dtype=np.int64)
     if unit == "cluster":
-        clusters, ids = np.unique(np.asarray(assignment, dtype=np.int64), return_inverse=True)
-        return ids.astype(np.int64), clusters
+        return np.unique(np.asarray(assignment, dtype=np.int64), return_inverse=True)[1].astype(np.int64)
+    if unit == "image":
+        return np.arange(len(labels) if labels is not None else len(assignment), dtype=np.int64)
     raise InputError(f"select.unit must be one of {', '.join(UNITS)}, got {unit!r}")
+
+
+def image_units(pool: pd.DataFrame) -> pd.DataFrame:
+    """The unit table when every pool image is its own unit: ``unit`` (table row), ``name`` (its
+    class), ``count`` (1) and ``concept`` when the pool has one."""
+    table = pd.DataFrame({"unit": np.arange(len(pool)), "name": pool["class_name"].to_numpy(), "count": 1})
+    if "concept" in pool.columns:
+        table["concept"] = pool["concept"].to_numpy()
+    return table
 
 
 def class_units(pool: pd.DataFrame, features: np.ndarray, what: str = "source class") -> tuple[np.ndarray, pd.DataFrame]:
@@ -68,6 +77,6 @@ def class_units(pool: pd.DataFrame, features: np.ndarray, what: str = "source cl
 
 def cluster_units(assignment: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Means of the non-empty k-means clusters and the unit table ``unit, name, count``."""
-    ids, clusters = pool_unit_ids("cluster", None, assignment)
-    means, counts = unit_means(features, ids, len(clusters), "source cluster")
+    clusters = np.unique(assignment)
+    means, counts = unit_means(features, pool_unit_ids("cluster", None, assignment), len(clusters), "source cluster")
     return means, pd.DataFrame({"unit": np.arange(len(clusters)), "name": [f"cluster {c}" for c in clusters], "count": counts})

@@ -9,6 +9,7 @@ from reprise.evaluate import plot_curves, plot_p1, selection_metrics, test_accur
 from reprise.images import ImageTable
 from reprise.params import section
 from reprise.stage import run_stage
+from reprise.units import image_units
 
 
 def main(params: dict) -> None:
@@ -18,9 +19,10 @@ def main(params: dict) -> None:
     meta = read_json(layout.TARGET_META)
     top1 = {run: test_accuracy(f"{layout.FINETUNE_DIR}/{run}/model.pt", test, device) for run in ("baseline", "reuse")}
 
-    units = read_parquet(f"{layout.MEANS_DIR}/{s['unit']}.parquet")
+    pool = read_parquet(f"{layout.POOL_TABLE}.parquet")
+    units = image_units(pool) if s["unit"] == "image" else read_parquet(f"{layout.MEANS_DIR}/{s['unit']}.parquet")
     scores = read_parquet(layout.SCORES).merge(units.drop(columns=["name"]), on="unit")
-    selection = selection_metrics(read_parquet(layout.MANIFEST), read_parquet(f"{layout.POOL_TABLE}.parquet"), units, s["unit"], meta["concept"])
+    selection = selection_metrics(read_parquet(layout.MANIFEST), pool, units, s["unit"], meta["concept"])
     metrics = {
         "top1": {run: round(100 * acc, 2) for run, acc in top1.items()},
         "gain": round(100 * (top1["reuse"] - top1["baseline"]), 2),

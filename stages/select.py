@@ -1,7 +1,5 @@
 """select: the top-K source units by score, and the manifest of their images."""
 
-import numpy as np
-
 from reprise import layout
 from reprise.artifacts import read_npy, read_parquet, write_parquet
 from reprise.manifest import build_manifest
@@ -17,9 +15,12 @@ def main(params: dict) -> None:
     scores = UnitScores(table["score"].to_numpy()[None, :], s["method"])
     selected = top_k(scores, s["k"])
     pool = read_parquet(f"{layout.POOL_TABLE}.parquet")
-    assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if s["unit"] == "cluster" else None
-    unit_of_row, _ = pool_unit_ids(s["unit"], pool["label"].to_numpy(), assignment)
-    manifest = build_manifest(unit_of_row, np.asarray(selected), scores.scores[0])
+    if s["unit"] == "cluster":  # no label is read for clusters
+        unit_of_row, head_labels = pool_unit_ids("cluster", None, read_npy(layout.CLUSTER_ASSIGNMENT)), None
+    else:
+        labels = pool["label"].to_numpy()
+        unit_of_row, head_labels = pool_unit_ids(s["unit"], labels, None), labels if s["unit"] == "image" else None
+    manifest = build_manifest(unit_of_row, selected, scores.scores[0], head_labels)
     write_parquet(manifest, layout.MANIFEST)
     print(f"selected {len(selected)} {s['unit']} units, {len(manifest)} images")
 

@@ -49,3 +49,16 @@ def test_uot_knob_reruns_only_downstream_stages(repo):
     assert changes, "dvc metrics diff shows no change"
     after = json.loads((repo / "results/metrics.json").read_text())
     assert after["top1"]["baseline"] == before["top1"]["baseline"]  # the baseline was not rerun
+
+
+def test_every_image_its_own_unit_streamed(repo):
+    run = dvc(repo, "exp", "run", "-S", "select.unit=image", "-S", "select.k=30", "-S", "uot.block_rows=64")
+    assert set(stages_run(run.stdout)) == {"score", "select", "finetune_reuse", "evaluate"}
+    manifest = pd.read_parquet(repo / "data/selection/manifest.parquet")
+    assert len(manifest) == 30 and manifest["unit"].is_unique and (manifest["row"] == manifest["unit"]).all()
+    pool = pd.read_parquet(repo / "data/world/pool.parquet")
+    # The source head learns the selected images' own classes, renumbered from 0.
+    classes = pool.loc[manifest["row"], "label"].to_numpy()
+    assert manifest["source_label"].max() + 1 == len(set(classes))
+    metrics = json.loads((repo / "results/metrics.json").read_text())
+    assert metrics["selection"]["unit"] == "image" and metrics["selection"]["images_selected"] == 30

@@ -117,3 +117,11 @@ def test_spherical_kmeans_is_seeded_and_cosine():
     assert table["count"].tolist() == [25] * 4 and means.shape == (4, 16)
     with pytest.raises(InputError, match="exceeds the 100 source images"):
         spherical_kmeans(features, 101, 5, 0)
+
+
+def test_manifest_of_single_images_carries_their_classes_for_the_source_head():
+    pool_classes = np.array([5, 5, 9, 2, 9])
+    manifest = build_manifest(np.arange(5), np.array([4, 0, 2]), np.linspace(0, 1, 5), head_labels=pool_classes)
+    assert manifest["row"].tolist() == [0, 2, 4]
+    assert manifest["rank"].tolist() == [2, 3, 1]
+    assert manifest["source_label"].tolist() == [0, 1, 1]  # classes 5, 9, 9 renumbered
