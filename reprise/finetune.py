@@ -1,13 +1,16 @@
-"""Joint fine-tuning on the target and the selected source images: eq. 6 of the UOT paper.
+"""Joint fine-tuning on the target and the selected source images: eq. 6 and 7 of the UOT paper.
 
-With labelled source units, one backbone carries two heads, a target head (K_f classes) and a
+Eq. 6 (labelled source): one backbone carries two heads, a target head (K_f classes) and a
 source head (one class per selected source class), and every step minimises
 
-    CE(target head, target batch) + λ · CE(source head, source batch)
+    CE(target head, target batch) + λ · CE(source head, source batch).
 
-over a target batch and a source batch of equal size (paper §3.3, §4.1). With no source images
-this is plain fine-tuning, the baseline. SGD with Nesterov momentum; the learning rate is divided
-by 10 at 60% and 80% of the steps. The loop reads top to bottom on purpose.
+Eq. 7 (unlabelled source, e.g. k-means clusters): one head; the source term is the soft
+pseudo-label loss of :mod:`reprise.pseudolabel` between a weak and a strong view of every
+source image. Either way the target batch and the source batch have the same size (paper §3.3,
+§4.1), and with no source images this is plain fine-tuning, the baseline. SGD with Nesterov
+momentum; the learning rate is divided by 10 at 60% and 80% of the steps. The loop reads top
+to bottom on purpose.
 """
 
 from __future__ import annotations
@@ -24,14 +27,21 @@ from reprise.errors import InputError
 from reprise.images import ImageTable
 from reprise.models import ImageSpec
 from reprise.progress import progress_bar
+from reprise.pseudolabel import pseudo_label_loss
 from reprise.training import accuracy, seed_all, sgd_nesterov, step_schedule
+from reprise.views import strong_view, weak_view
 
 
 def endless_batches(table: ImageTable, spec: ImageSpec, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Shuffled, augmented batches of a table, reshuffled at every pass, forever."""
+    """Batches of exactly ``batch_size`` uint8 images of a table with their labels, forever: the
+    table is reshuffled at every pass and a batch may straddle two passes."""
+    images, labels = torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64)
     while True:
-        for x, y, _ in table.batches(spec, batch_size, shuffle=True, augment=True, generator=generator):
-            yield x, y
+        for raw, y, _ in table.raw_batches(spec, batch_size, shuffle=True, generator=generator):
+            images, labels = torch.cat([images, raw]), torch.cat([labels, y])
+            while len(labels) >= batch_size:
+                yield images[:batch_size], labels[:batch_size]
+                images, labels = images[batch_size:], labels[batch_size:]
 
 
 def finetune(
@@ -48,13 +58,15 @@ def finetune(
     lam: float,
     seed: int,
     device: torch.device,
+    source_labels: bool = True,
     test: ImageTable | None = None,
     eval_every: int = 0,
     progress: bool = True,
     desc: str = "finetune",
 ) -> tuple[nn.Module, nn.Linear, pd.DataFrame]:
-    """Fine-tune ``backbone`` on ``target`` (labels 0..K_f-1), reusing ``source`` (labels
-    0..K_g-1, e.g. the manifest's ``source_label``) when given.
+    """Fine-tune ``backbone`` on ``target`` (labels 0..K_f-1), reusing ``source`` when given:
+    by eq. 6 with its labels 0..K_g-1 (e.g. the manifest's ``source_label``) when
+    ``source_labels``, else by eq. 7 without reading them.
 
     Returns the backbone, the target head and a per-epoch log with columns ``epoch, lr,
     target_loss, source_loss, train_acc, test_acc`` (``test_acc`` every ``eval_every`` epochs
@@ -70,9 +82,10 @@ def finetune(
     target_head = nn.Linear(backbone.feature_dim, target.num_classes).to(device)
     params = list(backbone.parameters()) + list(target_head.parameters())
     if reuse:
+        source_batches = endless_batches(source, spec, batch_size, generator)
+    if reuse and source_labels:
         source_head = nn.Linear(backbone.feature_dim, source.num_classes).to(device)
         params += list(source_head.parameters())
-        source_batches = endless_batches(source, spec, batch_size, generator)
     optimizer = sgd_nesterov(params, lr, momentum, weight_decay)
     steps_per_epoch = -(-len(target) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
@@ -85,19 +98,23 @@ def finetune(
         lr_now = optimizer.param_groups[0]["lr"]
         sums = {"target_loss": 0.0, "source_loss": 0.0, "correct": 0.0, "seen": 0}
         for x_t, y_t, _ in target.batches(spec, batch_size, shuffle=True, augment=True, generator=generator):
-            x_t, y_t = to_device(x_t, device), y_t.to(device)
+            n, y_t = len(y_t), y_t.to(device)
+            views = [x_t]
             if reuse:
-                x_s, y_s = next(source_batches)
-                x_s, y_s = to_device(x_s, device), y_s.to(device)
-                with autocast(device):
-                    features = backbone(torch.cat([x_t, x_s]))
-                logits_t = target_head(features[: len(y_t)].float())
-                source_loss = F.cross_entropy(source_head(features[len(y_t) :].float()), y_s)
-            else:
-                with autocast(device):
-                    features = backbone(x_t)
-                logits_t = target_head(features.float())
+                raw_s, y_s = next(source_batches)
+                raw_s = raw_s[:n]  # equal batch sizes
+                views.append(weak_view(raw_s, spec, generator))
+                if not source_labels:
+                    views.append(strong_view(raw_s, spec, generator))
+            with autocast(device):
+                features = backbone(to_device(torch.cat(views), device)).float()
+            logits_t = target_head(features[:n])
+            if not reuse:
                 source_loss = torch.zeros((), device=device)
+            elif source_labels:  # eq. 6
+                source_loss = F.cross_entropy(source_head(features[n:]), y_s[:n].to(device))
+            else:  # eq. 7
+                source_loss = pseudo_label_loss(target_head(features[2 * n :]), target_head(features[n : 2 * n]))
             target_loss = F.cross_entropy(logits_t, y_t)
             loss = target_loss + lam * source_loss
             optimizer.zero_grad(set_to_none=True)

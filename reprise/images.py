@@ -75,6 +75,25 @@ class ImageTable:
         paths = self.index["path"].to_numpy()[rows]
         return torch.stack([_decode(p, size, channels) for p in paths])
 
+    def raw_batches(
+        self,
+        spec: ImageSpec,
+        batch_size: int,
+        shuffle: bool = False,
+        generator: torch.Generator | None = None,
+        num_workers: int = 0,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Yield ``(images uint8 [b, C, S, S], labels [b], table rows [b])`` at the spec's size.
+
+        The order draws from ``generator`` only, so a seeded generator gives the same batches
+        every run. Real-mode tables decode files in ``num_workers`` workers.
+        """
+        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
+        labels = torch.tensor(self.labels)
+        for rows, raw in zip(chunks, self._load_chunks(chunks, spec, num_workers)):
+            yield raw, labels[rows], torch.from_numpy(rows)
+
     def batches(
         self,
         spec: ImageSpec,
@@ -84,20 +103,13 @@ class ImageTable:
         generator: torch.Generator | None = None,
         num_workers: int = 0,
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """Yield ``(images float [b, C, S, S] normalised, labels [b], table rows [b])``.
-
-        Shuffling and augmentation draw from ``generator`` only, so a seeded generator gives
-        the same batches every run. Real-mode tables decode files in ``num_workers`` workers.
-        """
-        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
-        chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
-        labels = torch.tensor(self.labels)
-        for rows, raw in zip(chunks, self._load_chunks(chunks, spec, num_workers)):
+        """Like :meth:`raw_batches`, with the images as normalised floats, randomly shifted,
+        rotated and scaled (and flipped where the spec allows) when ``augment`` is set."""
+        for raw, labels, rows in self.raw_batches(spec, batch_size, shuffle, generator, num_workers):
             x = raw.float().div_(255.0)
             if augment:
                 x = random_affine(x, generator, flip=spec.flip)
-            x = normalise(x, spec)
-            yield x, labels[rows], torch.from_numpy(rows)
+            yield normalise(x, spec), labels, rows
 
     def _load_chunks(self, chunks, spec: ImageSpec, num_workers: int) -> Iterator[torch.Tensor]:
         if self.pixels is not None or num_workers == 0:

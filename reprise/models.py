@@ -1,10 +1,11 @@
 """Backbones: a small ResNet for the glyph world, torchvision ResNet-18/50 for real mode.
 
 Every backbone maps an image batch to its penultimate features ``[N, feature_dim]``; heads are
-separate ``nn.Linear`` layers owned by whoever trains them. A backbone is saved as a checkpoint
-dict with the keys ``arch``, ``arch_kwargs``, ``image`` (the :class:`ImageSpec` as a dict),
-``backbone`` (state dict) and optionally ``epoch`` and ``source_head``, so that every stage can
-rebuild it with :func:`load_backbone`.
+separate layers owned by whoever trains them. A backbone is saved as a checkpoint dict with the
+keys ``arch``, ``arch_kwargs``, ``image`` (the :class:`ImageSpec` as a dict), ``backbone``
+(state dict) and, as they apply, ``epoch``, ``source_head``, ``target_head`` and
+``projection_head`` with its ``projection`` sizes (self-supervised backbones), so that every
+stage can rebuild it with :func:`load_backbone` or :func:`load_feature_model`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import torch.nn.functional as F
 import torchvision
 
 from reprise.artifacts import read_checkpoint
+from reprise.contrastive import ProjectionHead
 from reprise.errors import InputError
 
 ARCHS = ("glyph_resnet", "resnet18", "resnet50")
+FEATURE_LAYERS = ("penultimate", "projection")
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,44 @@ def load_backbone(path: str | Path) -> tuple[nn.Module, ImageSpec, dict]:
     return model.eval(), ImageSpec.from_dict(ckpt["image"]), ckpt
 
 
+def load_feature_model(path: str | Path, layer: str) -> tuple[nn.Module, ImageSpec, dict]:
+    """The network whose output is the feature used for selection: the backbone (``penultimate``)
+    or the backbone followed by its projection head (``projection``, e.g. MoCo-v2's 128-d output).
+    The returned model has a ``feature_dim`` attribute."""
+    if layer not in FEATURE_LAYERS:
+        raise InputError(f"extract.layer must be one of {', '.join(FEATURE_LAYERS)}, got {layer!r}")
+    backbone, spec, ckpt = load_backbone(path)
+    if layer == "penultimate":
+        return backbone, spec, ckpt
+    if "projection_head" not in ckpt:
+        raise InputError(f"{path} has no projection head (a supervised backbone); set extract.layer: penultimate")
+    head = ProjectionHead(**ckpt["projection"])
+    head.load_state_dict(ckpt["projection_head"])
+    model = nn.Sequential(backbone, head).eval()
+    model.feature_dim = head.out_dim
+    return model, spec, ckpt
+
+
+def import_moco_v2(path: str | Path) -> tuple[nn.Module, ProjectionHead]:
+    """A ResNet-50 and its 2048-2048-128 MLP head from an official MoCo-v2 checkpoint
+    (``moco_v2_800ep_pretrain.pth.tar``: ``state_dict`` keys ``module.encoder_q.*``, the head
+    under ``module.encoder_q.fc.0``/``fc.2``); the momentum encoder and queue are dropped."""
+    ckpt = read_checkpoint(path)
+    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+    prefix = "module.encoder_q."
+    if not isinstance(state, dict) or not any(k.startswith(prefix) for k in state):
+        raise InputError(f"{path} is not a MoCo checkpoint (no '{prefix}*' keys in its state_dict); use real.weights_format: torchvision")
+    query = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    head_state = {k[len("fc.") :]: v for k, v in query.items() if k.startswith("fc.")}
+    if set(head_state) != {"0.weight", "0.bias", "2.weight", "2.bias"}:
+        raise InputError(f"{path} has no MLP head fc.0/fc.2 (MoCo-v1?); MoCo-v2 checkpoints carry one")
+    backbone = _load_resnet_state(path, "resnet50", {k: v for k, v in query.items() if not k.startswith("fc.")})
+    out_dim, hidden = head_state["2.weight"].shape
+    head = ProjectionHead(head_state["0.weight"].shape[1], hidden, out_dim)
+    head.load_state_dict(head_state)
+    return backbone, head.eval()
+
+
 def import_torchvision_weights(path: str | Path, arch: str) -> nn.Module:
     """A torchvision ResNet-18/50 with the weights of a ``state_dict`` file (``fc`` is dropped).
 
@@ -132,6 +173,11 @@ def import_torchvision_weights(path: str | Path, arch: str) -> nn.Module:
     if not isinstance(state, dict):
         raise InputError(f"{path} does not hold a state dict; save one with torch.save(model.state_dict(), path)")
     state = {k.removeprefix("module."): v for k, v in state.items() if not k.removeprefix("module.").startswith("fc.")}
+    return _load_resnet_state(path, arch, state)
+
+
+def _load_resnet_state(path, arch: str, state: dict) -> nn.Module:
+    """A torchvision ResNet (``fc`` removed) with ``state``; a mismatch names the file."""
     model = torchvision_resnet(arch)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))

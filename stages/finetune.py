@@ -22,12 +22,12 @@ def main(params: dict) -> None:
         raise InputError(f"usage: python -m stages.finetune {'|'.join(RUNS)}")
     f = section(params, "finetune")
     backbone, spec, ckpt = load_backbone(resolve_checkpoint(layout.PRETRAIN_DIR, section(params, "extract")["checkpoint"]))
-    source = None
+    source, labelled = None, section(params, "select")["unit"] != "cluster"
     if run == "reuse":
-        if section(params, "select")["unit"] == "cluster":
-            raise InputError("reuse of unlabelled clusters (eq. 7) is not available yet; use select.unit: class")
         manifest = read_parquet(layout.MANIFEST)
         source = ImageTable.read(layout.POOL_TABLE).subset(manifest["row"].to_numpy())
+        # Classes (and single images) reuse their pool class by eq. 6; clusters have no label
+        # and are reused by eq. 7, so the pool's labels are replaced, not read.
         source.index["label"] = manifest["source_label"].to_numpy()
     backbone, head, log = finetune(
         backbone,
@@ -42,6 +42,7 @@ def main(params: dict) -> None:
         lam=f["lambda"],
         seed=f["seed"],
         device=pick_device(params["device"]),
+        source_labels=labelled,
         test=ImageTable.read(layout.TARGET_TEST_TABLE),
         eval_every=f["eval_every"],
         desc=f"finetune {run}",

@@ -1,0 +1,52 @@
+"""Random views of image batches: weak and strong views for eq. 7, contrastive views for SimCLR.
+
+All take a uint8 batch ``[N, C, S, S]`` and return normalised float images for the backbone's
+:class:`~reprise.models.ImageSpec`. Randomness comes from ``generator`` (and, for RandAugment,
+torch's global generator, which the training loops seed).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torchvision.transforms import v2
+
+from reprise.images import normalise, random_affine
+from reprise.models import ImageSpec
+
+_RAND_AUGMENT = v2.RandAugment(num_ops=2, magnitude=9)
+
+
+def weak_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
+    """Flip (where the spec allows it) and a small random shift, rotation and scale."""
+    return normalise(random_affine(raw.float() / 255.0, generator, flip=spec.flip), spec)
+
+
+def strong_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
+    """The weak view's geometry plus RandAugment (two random operations at magnitude 9, as in
+    FixMatch, whose weak-strong scheme eq. 7 follows), drawn per image."""
+    augmented = torch.stack([_RAND_AUGMENT(image) for image in raw])
+    return normalise(random_affine(augmented.float() / 255.0, generator, flip=spec.flip), spec)
+
+
+def contrastive_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
+    """A SimCLR view of glyphs or photos: a strong random affine, stroke width change (dilation or
+    erosion), contrast jitter and a cut-out square, each drawn per image."""
+    x = random_affine(raw.float() / 255.0, generator, flip=spec.flip, max_rotate_deg=15.0, scale=(0.75, 1.15), max_shift=0.12)
+    n = x.shape[0]
+    u = torch.rand(n, 5, generator=generator)
+    dilated = F.max_pool2d(x, 3, stride=1, padding=1)
+    eroded = -F.max_pool2d(-x, 3, stride=1, padding=1)
+    pick = u[:, 0].view(n, 1, 1, 1)
+    x = torch.where(pick < 0.3, dilated, torch.where(pick < 0.5, eroded, x))
+    x = (x * (0.6 + 0.8 * u[:, 1]).view(n, 1, 1, 1)).clamp(0.0, 1.0)
+    side = spec.size // 4
+    rows = (u[:, 2] * (spec.size - side)).long()
+    cols = (u[:, 3] * (spec.size - side)).long()
+    grid = torch.arange(spec.size)
+    inside = ((grid.view(1, -1, 1) >= rows.view(n, 1, 1)) & (grid.view(1, -1, 1) < (rows + side).view(n, 1, 1))) & (
+        (grid.view(1, 1, -1) >= cols.view(n, 1, 1)) & (grid.view(1, 1, -1) < (cols + side).view(n, 1, 1))
+    )
+    cut = inside & (u[:, 4] < 0.5).view(n, 1, 1)
+    x = x.masked_fill(cut.unsqueeze(1), 0.0)
+    return normalise(x, spec)
