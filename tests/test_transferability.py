@@ -337,3 +337,19 @@ def test_pairwise_scores_reject_mismatched_lengths_and_bad_probabilities():
         rsa(np.ones((4, 3)) * np.arange(3), np.ones((5, 3)) * np.arange(3))
     with pytest.raises(InputError, match="softmax"):
         leep(np.array([[2.0, 0.0], [0.5, 0.5]]), np.array([0, 1]))
+
+
+def test_lgc_batched_conv_gradients_equal_per_sample_vmap_gradients():
+    """The K-backward-passes-a-batch shortcut for conv layers gives the vmap path's gradients,
+    also with an in-place ReLU right after the layer."""
+    from reprise.transferability.lgc import _conv_jacobians, _vmap_jacobians
+
+    x, _ = tiny_images(n_per=2)
+    torch.manual_seed(1)
+    net = TinyNet().eval()
+    head = torch.randn(3, 4)
+    tensors = {k: v.detach() for k, v in (*net.named_parameters(), *net.named_buffers())}
+    fast = [torch.cat(g, dim=1) for g in _conv_jacobians(net, net.conv2, head, x, 4)]
+    slow = [torch.cat(g, dim=1) for g in _vmap_jacobians(net, tensors, "conv2.weight", head, x, 4)]
+    torch.testing.assert_close(torch.cat(fast), torch.cat(slow), rtol=1e-5, atol=1e-6)
+    assert torch.cat(fast).abs().sum() > 0

@@ -13,28 +13,74 @@ from reprise.errors import InputError
 from reprise.transferability._checks import check_labels
 from reprise.transferability.lfc import label_correlation
 
-_CHUNK_ROWS = 2048  # rows of R generated at a time: memory O(_CHUNK_ROWS * projection_dim)
-_BLOCK_ELEMS = 2**26  # Jacobian entries (256 MB in float32) gathered before a pass over R
-
-
 def _generator(device: torch.device, *key: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1)[0]))
 
 
-def _project(g: torch.Tensor, out_dim: int, seed: int) -> torch.Tensor:
-    """Project per-sample Jacobians g [B, K, P] to [B, out_dim]: z = sum_k s_k * (R^T g_k) / sqrt(out_dim),
-    R [P, out_dim] i.i.d. N(0, 1) shared by the K logits, s_k [out_dim] i.i.d. Rademacher signs, so
-    E<z_i, z_j> = sum_k <g_ik, g_jk> with only P * out_dim Gaussians. R is generated in row chunks,
-    each seeded by (seed, chunk index), so the result does not depend on the batching."""
-    b, k, p = g.shape
-    flat = g.reshape(b * k, p)
-    acc = torch.zeros(b * k, out_dim, dtype=g.dtype, device=g.device)
-    for c, start in enumerate(range(0, p, _CHUNK_ROWS)):
-        rows = min(_CHUNK_ROWS, p - start)
-        r = torch.randn(rows, out_dim, generator=_generator(g.device, seed, 1, c), dtype=g.dtype, device=g.device)
-        acc.addmm_(flat[:, start:start + rows], r)
-    signs = torch.randint(0, 2, (k, out_dim), generator=_generator(g.device, seed, 2), device=g.device) * 2 - 1
-    return (acc.view(b, k, out_dim) * signs.to(g.dtype)).sum(dim=1) / math.sqrt(out_dim)
+def _project(per_logit: list[torch.Tensor], out_dim: int, seed: int) -> torch.Tensor:
+    """Project per-sample gradients (one ``[B, P]`` tensor per logit k) to ``[B, out_dim]`` with a
+    count sketch.
+
+    Coordinate p of every logit's gradient is added, with a random sign σ_p, to bucket h(p) of
+    out_dim (one sparse random projection S, seeded), and the K logits are combined with
+    independent Rademacher signs s_k: z = Σ_k s_k S g_k. Then E<z_i, z_j> = Σ_k <g_ik, g_jk>
+    (Charikar et al. 2002; Weinberger et al. 2009), at O(K P) per sample instead of the
+    O(K P out_dim) of a dense Gaussian projection."""
+    g0 = per_logit[0]
+    b, p = g0.shape
+    bucket = torch.randint(0, out_dim, (p,), generator=_generator(g0.device, seed, 1), device=g0.device)
+    sigma = torch.randint(0, 2, (p,), generator=_generator(g0.device, seed, 2), device=g0.device).to(g0.dtype) * 2 - 1
+    signs = torch.randint(0, 2, (len(per_logit),), generator=_generator(g0.device, seed, 3)).tolist()
+    combined = torch.zeros_like(g0)
+    for g, sign in zip(per_logit, signs):
+        combined.add_(g, alpha=1.0 if sign else -1.0)
+    return torch.zeros(b, out_dim, dtype=g0.dtype, device=g0.device).index_add_(1, bucket, combined.mul_(sigma))
+
+
+def _vmap_jacobians(model, tensors: dict, weight_name: str, head: torch.Tensor, images: torch.Tensor, batch_size: int):
+    """Per-sample gradients of the head's K logits w.r.t. one weight, by vmap: a list of K
+    ``[B, |W|]`` tensors per batch."""
+
+    def logits(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        out = functional_call(model, {**tensors, weight_name: w}, (x.unsqueeze(0),))
+        return out.flatten(1)[0] @ head.T
+
+    per_sample = vmap(jacrev(logits), in_dims=(None, 0))
+    for start in range(0, images.shape[0], batch_size):
+        yield list(per_sample(tensors[weight_name], images[start:start + batch_size]).flatten(2).unbind(1))
+
+
+def _conv_jacobians(model, layer: torch.nn.Conv2d, head: torch.Tensor, images: torch.Tensor, batch_size: int):
+    """The same gradients for a Conv2d weight, K backward passes a batch instead of K a sample.
+
+    In eval mode samples do not interact, so one backward pass of Σ_i f_k(x_i) gives every
+    sample's gradient at the layer's output, δ_ik; the weight gradient of sample i is then
+    δ_ik (C_out × L) times its unfolded input patches (L × C_in·kh·kw), L = output positions.
+    """
+    captured = {}
+
+    def keep(module, inputs, output):
+        # Keep the output and pass a copy on, so that an in-place op downstream (ReLU(inplace))
+        # cannot change the tensor whose gradient is taken.
+        captured["input"], captured["output"] = inputs[0], output
+        return output.clone()
+
+    hook = layer.register_forward_hook(keep)
+    try:
+        for start in range(0, images.shape[0], batch_size):
+            with torch.enable_grad():
+                x = images[start:start + batch_size]
+                logits = model(x).flatten(1) @ head.T  # [B, K]
+                patches = torch.nn.functional.unfold(
+                    captured["input"].detach(), layer.kernel_size, layer.dilation, layer.padding, layer.stride
+                )  # [B, C_in*kh*kw, L]
+                per_logit = []
+                for k in range(head.shape[0]):
+                    (delta,) = torch.autograd.grad(logits[:, k].sum(), captured["output"], retain_graph=k + 1 < head.shape[0])
+                    per_logit.append(torch.einsum("bol,bpl->bop", delta.flatten(2), patches).flatten(1))
+            yield per_logit
+    finally:
+        hook.remove()
 
 
 def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, labels, num_classes: int,
@@ -47,8 +93,8 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
 
     f_k is logit k of the model followed by a new K-way linear head, W the weights of ``layer``
     (the last conv layer, following Mu et al. 2020). When K * |W| exceeds ``projection_dim`` the
-    Jacobians are first randomly projected to ``projection_dim`` (seeded, see ``_project``; the
-    Gram matrix is preserved in expectation), otherwise Theta is exact. As eq. 2 says, the *output*
+    Jacobians are first randomly projected to ``projection_dim`` by a count sketch (seeded, see
+    ``_project``; the Gram matrix is preserved in expectation), otherwise Theta is exact. As eq. 2 says, the *output*
     f_{w0}(x) is differentiated, not a loss, so the labels enter only through K_Y. The paper does
     not say how the target head is initialised: a zero head would zero every gradient below it,
     so the head is i.i.d. N(0, 1/d) (seeded by ``seed``; no bias, it does not affect these
@@ -68,8 +114,8 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
         num_classes: K, outputs of the new head.
         projection_dim: dimension of the random projection (the paper uses 10K).
         seed: seeds the head and the projection; same seed, same score.
-        batch_size: images per vmapped Jacobian. Peak memory is about
-            max(batch_size * K * |W|, 2^26) floats for Jacobians plus 2048 * projection_dim for R.
+        batch_size: images per vmapped Jacobian; peak memory is about batch_size * K * |W|
+            floats.
 
     Returns:
         Score in [-1, 1]; higher means gradients of same-label samples are more aligned, a
@@ -98,22 +144,12 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
             d = model(images[:1]).flatten(1).shape[1]
         head = torch.randn(num_classes, d, generator=_generator(w0.device, seed, 0), dtype=w0.dtype, device=w0.device) / math.sqrt(d)
 
-        def logits(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-            out = functional_call(model, {**tensors, names[0]: w}, (x.unsqueeze(0),))
-            return out.flatten(1)[0] @ head.T
-
-        per_sample_jacobian = vmap(jacrev(logits), in_dims=(None, 0))
-        dim = num_classes * w0.numel()
-        rows, pending = [], []  # pending: Jacobians waiting to be projected together (one pass over R)
-        for start in range(0, images.shape[0], batch_size):
-            g = per_sample_jacobian(w0, images[start:start + batch_size]).flatten(2)  # [B, K, |W|]
-            if dim <= projection_dim:
-                rows.append(g.flatten(1))
-                continue
-            pending.append(g)
-            if sum(p.numel() for p in pending) >= _BLOCK_ELEMS or start + batch_size >= images.shape[0]:
-                rows.append(_project(torch.cat(pending), projection_dim, seed))
-                pending = []
+        if isinstance(layer, torch.nn.Conv2d) and layer.groups == 1 and layer.padding_mode == "zeros":
+            jacobians = _conv_jacobians(model, layer, head, images, batch_size)
+        else:
+            jacobians = _vmap_jacobians(model, tensors, names[0], head, images, batch_size)
+        exact = num_classes * w0.numel() <= projection_dim
+        rows = [torch.cat(g, dim=1) if exact else _project(g, projection_dim, seed) for g in jacobians]
         grads = torch.cat(rows).double().cpu().numpy()
     finally:
         for m, mode in modes.items():
