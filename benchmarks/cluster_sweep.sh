@@ -11,6 +11,6 @@ for k in 30 100 300 1000; do
   dvc exp run --temp "${base[@]}" -S cluster.k=$k -S select.k=$((k / 5)) -n "clusters-$k"
 done
 mkdir -p benchmarks/results
-dvc exp show --no-pager --csv --drop '.*' --keep 'Experiment|cluster\.k|select\.k|top1|gain|recall|precision|images_selected|max_over_median|size_min|size_max' \
+dvc exp show --no-pager --csv --drop '.*' --keep 'Experiment|cluster\.k|select\.k|top1\..*|gain|selection\.(recall|precision|images_selected)|max_over_median|size_min|size_max' \
   > benchmarks/results/cluster_sweep.csv
 cat benchmarks/results/cluster_sweep.csv

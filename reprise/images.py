@@ -53,10 +53,13 @@ class ImageTable:
         return ImageTable(self.index.iloc[np.asarray(rows)].reset_index(drop=True), self.pixels)
 
     def write(self, prefix: str | Path) -> None:
-        """Write ``<prefix>.parquet`` (and ``<prefix>.npy`` when the table holds pixels)."""
+        """Write ``<prefix>.parquet`` (and ``<prefix>.npy`` with the table's own images, in table
+        order, when it holds pixels)."""
+        index = self.index
         if self.pixels is not None:
-            write_npy(self.pixels, f"{prefix}.npy")
-        write_parquet(self.index, f"{prefix}.parquet")
+            write_npy(np.asarray(self.pixels[index["image"].to_numpy()]), f"{prefix}.npy")
+            index = index.assign(image=np.arange(len(index)))
+        write_parquet(index, f"{prefix}.parquet")
 
     @classmethod
     def read(cls, prefix: str | Path) -> "ImageTable":

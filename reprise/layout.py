@@ -24,6 +24,9 @@ MANIFEST = "data/selection/manifest.parquet" # row, unit, rank, source_label
 
 FINETUNE_DIR = "data/finetune"  # <run>/model.pt and <run>/log.csv for run in baseline, reuse
 
+ZOO_DIR = "data/zoo"  # models/<member>/epoch_NNN.pt, targets/<target>/, scores/<member>.parquet, finetune/<member>.parquet
+ZOO_RESULTS = "results/zoo"  # metrics.json, accuracy.csv, scores.csv, selection.csv, figures
+
 METRICS = "results/metrics.json"
 CURVES = "results/curves.csv"     # run, epoch, target_loss, source_loss, train_acc, test_acc
 P1_PLOT = "results/p1_rank.csv"   # rank, score, unit, name, concept

@@ -22,7 +22,7 @@ from reprise.artifacts import read_checkpoint
 from reprise.contrastive import ProjectionHead
 from reprise.errors import InputError
 
-ARCHS = ("glyph_resnet", "resnet18", "resnet50")
+ARCHS = ("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
 FEATURE_LAYERS = ("penultimate", "projection")
 
 
@@ -80,6 +80,41 @@ class GlyphResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.adaptive_avg_pool2d(self.stages(self.stem(x)), 1).flatten(1)
 
+    def main_path_last_conv(self) -> nn.Conv2d:
+        """The last block's second conv (the last Conv2d defined is its shortcut)."""
+        return self.stages[-1].conv2
+
+
+class GlyphVGG(nn.Module):
+    """A plain convolutional network for 32×32 glyphs, the zoo's second architecture: per stage
+    two 3×3 conv + BN + ReLU and a 2×2 max-pool, no residual connections, global average pooling."""
+
+    def __init__(self, widths: tuple[int, ...] = (16, 32, 64, 128), in_channels: int = 1) -> None:
+        super().__init__()
+        layers, c_in = [], in_channels
+        for width in widths:
+            for _ in range(2):
+                layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+                c_in = width
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.feature_dim = widths[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
+
+
+def last_conv(model: nn.Module) -> nn.Conv2d:
+    """The layer LGC differentiates: the last conv of the main path (the model's own choice when
+    it names one, else its last ``Conv2d`` in definition order, e.g. torchvision's conv3 of
+    layer4's last bottleneck)."""
+    if hasattr(model, "main_path_last_conv"):
+        return model.main_path_last_conv()
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    if not convs:
+        raise InputError(f"{type(model).__name__} has no Conv2d layer for LGC")
+    return convs[-1]
+
 
 def torchvision_resnet(arch: str) -> nn.Module:
     """An untrained torchvision ResNet-18/50 whose ``fc`` is removed (outputs 512/2048 features)."""
@@ -92,11 +127,11 @@ def torchvision_resnet(arch: str) -> nn.Module:
 def build_backbone(arch: str, arch_kwargs: dict | None = None) -> nn.Module:
     if arch not in ARCHS:
         raise InputError(f"unknown backbone arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    if arch == "glyph_resnet":
+    if arch in ("glyph_resnet", "glyph_vgg"):
         kwargs = dict(arch_kwargs or {})
         if "widths" in kwargs:
             kwargs["widths"] = tuple(kwargs["widths"])
-        return GlyphResNet(**kwargs)
+        return (GlyphResNet if arch == "glyph_resnet" else GlyphVGG)(**kwargs)
     return torchvision_resnet(arch)
 
 
@@ -166,14 +201,27 @@ def import_torchvision_weights(path: str | Path, arch: str) -> nn.Module:
     """
     if arch not in ("resnet18", "resnet50"):
         raise InputError(f"real mode supports resnet18 and resnet50 weights, got arch {arch!r}")
+    state = _torchvision_state(path)
+    return _load_resnet_state(path, arch, {k: v for k, v in state.items() if not k.startswith("fc.")})
+
+
+def torchvision_source_head(path: str | Path) -> dict | None:
+    """The ``fc`` layer of a torchvision state dict file (its pre-training classifier, which LEEP
+    and NCE read), as the state dict of an ``nn.Linear``; None when the file has none."""
+    head = {k.removeprefix("fc."): v for k, v in _torchvision_state(path).items() if k.startswith("fc.")}
+    return head if set(head) == {"weight", "bias"} else None
+
+
+def _torchvision_state(path: str | Path) -> dict:
+    """The state dict in a weights file: plain or nested under ``state_dict``/``model``, with any
+    ``module.`` (DataParallel) prefix removed."""
     state = read_checkpoint(path)
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]
     if not isinstance(state, dict):
         raise InputError(f"{path} does not hold a state dict; save one with torch.save(model.state_dict(), path)")
-    state = {k.removeprefix("module."): v for k, v in state.items() if not k.removeprefix("module.").startswith("fc.")}
-    return _load_resnet_state(path, arch, state)
+    return {k.removeprefix("module."): v for k, v in state.items()}
 
 
 def _load_resnet_state(path, arch: str, state: dict) -> nn.Module:

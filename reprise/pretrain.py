@@ -34,7 +34,7 @@ MODES = ("supervised", "contrastive")
 
 def pretrain(
     pool: ImageTable,
-    pool_val: ImageTable,
+    pool_val: ImageTable | None,
     spec: ImageSpec,
     out_dir: str | Path,
     *,
@@ -52,6 +52,7 @@ def pretrain(
     projection_dim: int = 128,
     temperature: float = 0.2,
     progress: bool = True,
+    desc: str | None = None,
 ) -> pd.DataFrame:
     """Pre-train a backbone on the pool.
 
@@ -63,7 +64,7 @@ def pretrain(
     ``source_head`` or ``projection_head``) for every epoch in ``keep_epochs`` and for the last
     epoch, which is always kept, and returns the per-epoch log ``epoch, lr, train_loss,
     train_acc, val_acc``; the accuracies (``val_acc`` on ``pool_val`` at kept epochs) are
-    measured for supervised training only.
+    measured for supervised training only (``val_acc`` when ``pool_val`` is given).
     """
     if mode not in MODES:
         raise InputError(f"pretrain.mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -83,7 +84,7 @@ def pretrain(
     steps_per_epoch = -(-len(pool) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
     rows = []
-    bar = progress_bar(epochs * steps_per_epoch, f"pretrain ({mode})", "step", progress)
+    bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress)
     for epoch in range(1, epochs + 1):
         backbone.train()
         head.train()
@@ -110,7 +111,7 @@ def pretrain(
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}")
         kept = epoch in keep_epochs or epoch == epochs
         supervised = mode == "supervised"
-        val_acc = accuracy(backbone, head, pool_val, spec, device) if kept and supervised else float("nan")
+        val_acc = accuracy(backbone, head, pool_val, spec, device) if kept and supervised and pool_val is not None else float("nan")
         train_acc = correct / seen if supervised else float("nan")
         rows.append({"epoch": epoch, "lr": lr_now, "train_loss": loss_sum / seen, "train_acc": train_acc, "val_acc": val_acc})
         if kept:

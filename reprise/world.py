@@ -75,3 +75,17 @@ def real_target(train_dir: str, test_dir: str, concept: str | None) -> TargetSpl
     test = index_image_folder(test_dir, class_names=class_names)
     meta = {"name": str(train_dir), "concept": concept, "class_names": class_names}
     return TargetSplits(ImageTable(train), ImageTable(test), meta)
+
+
+def glyph_target(concept: str, labels_per_class: int, test_per_class: int, seed: int) -> TargetSplits:
+    """A target task made of one concept's glyph classes rendered anew (another seed than the
+    pool's): e.g. ``greek_lower``, 24 letters, for which a Greek expert of the zoo is the right
+    model to start from."""
+    classes = glyph_classes([concept])
+    images, index = render_pool(classes, labels_per_class + test_per_class, seed + 7_000_001, progress=False)
+    position = index.groupby("label").cumcount().to_numpy()
+    table = ImageTable(index.drop(columns=["concept"]), images)
+    train = table.subset(np.flatnonzero(position < labels_per_class))
+    test = table.subset(np.flatnonzero(position >= labels_per_class))
+    meta = {"name": concept, "concept": concept, "class_names": classes["class_name"].tolist()}
+    return TargetSplits(train, test, meta)

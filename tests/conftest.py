@@ -25,7 +25,8 @@ def paper_means() -> Path:
     return shared / "paper-class-means"
 
 
-ALL_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
+CORE_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
+ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg")} | {"zoo_targets", "zoo_report"}
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +36,7 @@ def tiny_repo(tmp_path_factory) -> Path:
 
     root = make_repo(tmp_path_factory.mktemp("pipeline") / "repo", TINY)
     first = dvc(root, "repro")
-    assert set(stages_run(first.stdout)) == ALL_STAGES
+    assert CORE_STAGES | ZOO_STAGES <= set(stages_run(first.stdout))
     git(root, "add", "-A")
     git(root, "commit", "-qm", "default run")
     return root

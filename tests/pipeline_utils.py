@@ -21,13 +21,33 @@ TINY = {
     "cluster": {"k": 6, "iterations": 5},
     "select": {"k": 5},
     "finetune": {"epochs": 2, "eval_every": 1, "batch_size": 16},
+    "zoo": {
+        "members": {
+            "digits_latin": {"concepts": ["digit", "latin_upper"], "arch": "glyph_resnet"},
+            "greek": {"concepts": ["greek_lower"], "arch": "glyph_resnet"},
+            "all_vgg": {"concepts": "all", "arch": "glyph_vgg"},
+        },
+        "default": "digits_latin",
+        "images_per_class": 6,
+        "pretrain_epochs": 1,
+        "targets": ["digits", "greek_lower"],
+        "full_per_class": 6,
+        "few_per_class": 2,
+        "test_per_class": 4,
+        "score_per_class": 4,
+        "finetune_epochs": 1,
+        "probe_epochs": 1,
+        "lgc_projection_dim": 500,
+    },
 }
+REPLACED = {"members"}  # override dicts under these keys replace the default dict whole
 
 
 def merged(base: dict, override: dict) -> dict:
     out = dict(base)
     for key, value in override.items():
-        out[key] = merged(base.get(key, {}), value) if isinstance(value, dict) else value
+        nested = isinstance(value, dict) and key not in REPLACED
+        out[key] = merged(base.get(key, {}), value) if nested else value
     return out
 
 

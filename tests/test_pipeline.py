@@ -62,3 +62,13 @@ def test_every_image_its_own_unit_streamed(repo):
     assert manifest["source_label"].max() + 1 == len(set(classes))
     metrics = json.loads((repo / "results/metrics.json").read_text())
     assert metrics["selection"]["unit"] == "image" and metrics["selection"]["images_selected"] == 30
+
+
+def test_zoo_member_change_reruns_only_that_member(repo):
+    run = dvc(repo, "exp", "run", "-S", "zoo.members.greek.concepts=[greek_lower,digit]")
+    assert set(stages_run(run.stdout)) == {"zoo_pretrain@greek", "zoo_scores@greek", "zoo_finetune@greek", "zoo_report"}
+    selection = pd.read_csv(repo / "results/zoo/selection.csv")
+    assert {"lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics", "random", "oracle"} <= set(selection["score"])
+    assert set(selection["regime"]) == {"full", "few"}
+    accuracy = pd.read_csv(repo / "results/zoo/accuracy.csv")
+    assert len(accuracy) == 3 * 2 * 2  # members x targets x regimes, one seed

@@ -1,0 +1,135 @@
+"""Model selection for fine-tuning: score every zoo member on a target without fine-tuning it, and
+judge the scores against real fine-tuning (the linearized model-selection paper, §4.3).
+
+:func:`score_member` computes the transferability scores of :mod:`reprise.transferability` for
+one member on one target sample and times each; :func:`selection_table` compares the scores
+with the fine-tuned accuracies: Spearman correlation (Fig. 6b), trials needed to reach the best
+member (Fig. 6a), accuracy gain of the best of the top 3 over the default member (Fig. 4), and
+cost relative to one fine-tuning (Table 3).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import spearmanr
+
+from reprise.features import extract_features
+from reprise.images import ImageTable
+from reprise.models import ImageSpec, last_conv
+from reprise.transferability import domain_similarity, feature_metrics, lfc, leep, lgc, logme, nce, rsa
+from reprise.units import unit_means
+
+SCORE_NAMES = ("lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics")
+
+
+def score_member(
+    backbone: torch.nn.Module,
+    spec: ImageSpec,
+    source_head: dict | None,
+    sample: ImageTable,
+    probe_features: np.ndarray,
+    source_means: tuple[np.ndarray, np.ndarray] | None,
+    device: torch.device,
+    lgc_projection_dim: int = 10_000,
+    seed: int = 0,
+) -> list[dict]:
+    """Every score of one member on one target sample: rows ``score, value, seconds``.
+
+    ``sample``: the target images to score on (at most 25 a class, as the paper does);
+    ``source_head``: the member's pre-training classifier (LEEP and NCE need it; NaN without);
+    ``probe_features``: features of the same images from a network trained on the target (RSA);
+    ``source_means``: class means and sizes of the member's pre-training data in its own features
+    (domain similarity; NaN without). A feature-based score's time includes the forward pass.
+    """
+    labels = sample.labels
+    started = time.perf_counter()
+    features = extract_features(backbone, spec, sample, device, progress=False).astype(np.float64)
+    forward = time.perf_counter() - started
+
+    def timed(name, compute, base=forward):
+        start = time.perf_counter()
+        value = compute()
+        return {"score": name, "value": float(value), "seconds": base + time.perf_counter() - start}
+
+    rows = [timed("lfc", lambda: lfc(features, labels)), timed("logme", lambda: logme(features, labels))]
+    images = torch.cat([x for x, _, _ in sample.batches(spec, 256)])
+    rows.append(timed("lgc", lambda: lgc(backbone.to(device).eval(), last_conv(backbone), images, labels, int(labels.max()) + 1, lgc_projection_dim, seed, batch_size=64), base=0.0))
+    if source_head is not None:
+        weight, bias = source_head["weight"].double().numpy(), source_head["bias"].double().numpy()
+        logits = features @ weight.T + bias
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        rows += [timed("leep", lambda: leep(probs, labels)), timed("nce", lambda: nce(logits.argmax(1), labels))]
+    else:
+        rows += [{"score": name, "value": float("nan"), "seconds": float("nan")} for name in ("leep", "nce")]
+    if source_means is not None:
+        target_means, target_counts = unit_means(features, labels, int(labels.max()) + 1, "target class")
+        rows.append(timed("domain_similarity", lambda: domain_similarity(source_means[0], source_means[1], target_means, target_counts)))
+    else:
+        rows.append({"score": "domain_similarity", "value": float("nan"), "seconds": float("nan")})
+    rows += [timed("rsa", lambda: rsa(features, probe_features)), timed("feature_metrics", lambda: feature_metrics(features))]
+    return rows
+
+
+def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """Class means and sizes of a member's pre-training images in its own features (domain similarity)."""
+    features = extract_features(backbone, spec, pool, device, progress=False)
+    return unit_means(features, pool.labels, pool.num_classes, "source class")
+
+
+def selection_table(scores: pd.DataFrame, accuracy: pd.DataFrame, default_member: str, top: int = 3) -> pd.DataFrame:
+    """How well each score picks members, per score, target, regime and fine-tuning seed.
+
+    ``scores``: columns ``member, target, regime, score, value, seconds``; ``accuracy``: columns
+    ``member, target, regime, seed, top1, seconds`` (fine-tuned test accuracy). Returns columns
+    ``score, target, regime, seed, spearman, trials_to_best, top_gain, relative_cost``: rank correlation
+    of score and accuracy over the members; position of the most accurate member in the score's
+    ranking (1: the first member tried is the best); best accuracy among the ``top`` highest
+    scored members minus the default member's; the score's time over one fine-tuning's. The
+    ``random`` rows give the expectation of a random ranking, the ``oracle`` rows the ranking
+    by the fine-tuned accuracy itself (the best gain possible).
+    """
+    rows = []
+    for (target, regime, seed), acc in accuracy.groupby(["target", "regime", "seed"]):
+        acc = acc.set_index("member")["top1"]
+        finetune_seconds = accuracy[(accuracy["target"] == target) & (accuracy["regime"] == regime)]["seconds"].mean()
+        default = acc[default_member]
+        best = acc.idxmax()
+        members = list(acc.index)
+        for name, part in scores[(scores["target"] == target) & (scores["regime"] == regime)].groupby("score"):
+            value = part.set_index("member")["value"].reindex(members)
+            if value.isna().any():
+                continue
+            ranking = value.sort_values(ascending=False, kind="stable").index
+            rows.append(
+                {
+                    "score": name,
+                    "target": target,
+                    "regime": regime,
+                    "seed": seed,
+                    "spearman": spearmanr(value, acc).statistic,
+                    "trials_to_best": int(list(ranking).index(best)) + 1,
+                    "top_gain": acc[list(ranking[:top])].max() - default,
+                    "relative_cost": part["seconds"].mean() / finetune_seconds,
+                }
+            )
+        subsets = list(itertools.combinations(members, min(top, len(members))))
+        rows.append({"score": "oracle", "target": target, "regime": regime, "seed": seed, "spearman": 1.0, "trials_to_best": 1, "top_gain": acc.max() - default, "relative_cost": float("nan")})
+        rows.append(
+            {
+                "score": "random",
+                "target": target,
+                "regime": regime,
+                "seed": seed,
+                "spearman": 0.0,
+                "trials_to_best": (len(members) + 1) / 2,
+                "top_gain": float(np.mean([acc[list(s)].max() for s in subsets])) - default,
+                "relative_cost": 0.0,
+            }
+        )
+    return pd.DataFrame(rows)

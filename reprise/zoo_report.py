@@ -1,0 +1,66 @@
+"""The model-selection report: the paper's Fig. 4, Fig. 6 and Table 3 in miniature, as tables and
+figures, from :func:`reprise.model_selection.selection_table`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+METRICS = ("spearman", "trials_to_best", "top_gain", "relative_cost")
+
+
+def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
+    """Every metric averaged over the targets, then its mean and standard deviation over the
+    fine-tuning seeds, per score and regime (``oracle`` first, ``random`` last)."""
+    per_seed = per_target.groupby(["regime", "score", "seed"], as_index=False)[list(METRICS)].mean()
+    grouped = per_seed.groupby(["regime", "score"])[list(METRICS)]
+    summary = grouped.mean().join(grouped.std(ddof=1).fillna(0.0), rsuffix="_std").reset_index()
+    summary["order"] = summary["score"].map({"oracle": 0, "random": 2}).fillna(1)
+    return summary.sort_values(["regime", "order", "score"]).drop(columns="order").reset_index(drop=True)
+
+
+def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
+    """Gain of the best of the top 3 over the default member, per target (rows) and score
+    (columns), one panel per regime (Fig. 4)."""
+    regimes = sorted(per_target["regime"].unique())
+    fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 3.2), dpi=120, squeeze=False)
+    for ax, regime in zip(axes[0], regimes):
+        table = per_target[per_target["regime"] == regime].pivot_table(index="target", columns="score", values="top_gain", aggfunc="mean")
+        columns = ["oracle"] + sorted(c for c in table.columns if c not in ("oracle", "random")) + ["random"]
+        table = table[[c for c in columns if c in table.columns]]
+        limit = max(float(np.nanmax(np.abs(table.to_numpy()))), 0.5)
+        image = ax.imshow(table.to_numpy(), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
+        for (i, j), value in np.ndenumerate(table.to_numpy()):
+            ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=7)
+        ax.set_title(f"{regime}: top-3 gain over the default expert (points)", fontsize=9)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
+    """Spearman correlation with fine-tuned accuracy and trials to reach the best member, per
+    score and regime, with the spread over seeds (Fig. 6)."""
+    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=120)
+    scores = [s for s in summary["score"].unique() if s != "oracle"]
+    regimes = sorted(summary["regime"].unique())
+    width = 0.8 / len(regimes)
+    for r, regime in enumerate(regimes):
+        part = summary[summary["regime"] == regime].set_index("score").reindex(scores)
+        x = np.arange(len(scores)) + (r - (len(regimes) - 1) / 2) * width
+        rho_ax.bar(x, part["spearman"], width, yerr=part["spearman_std"], label=regime, capsize=2)
+        trials_ax.bar(x, part["trials_to_best"], width, yerr=part["trials_to_best_std"], label=regime, capsize=2)
+    for ax, label in ((rho_ax, "Spearman ρ with fine-tuned top-1"), (trials_ax, "trials to reach the best member")):
+        ax.set_xticks(range(len(scores)), scores, rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.axhline(0, color="black", linewidth=0.5)
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
