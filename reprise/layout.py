@@ -27,6 +27,9 @@ FINETUNE_DIR = "data/finetune"  # <run>/model.pt and <run>/log.csv for run in ba
 ZOO_DIR = "data/zoo"  # models/<member>/epoch_NNN.pt, targets/<target>/, scores/<member>.parquet, finetune/<member>.parquet
 ZOO_RESULTS = "results/zoo"  # metrics.json, accuracy.csv, scores.csv, selection.csv, figures
 
+CHECKPOINT_STUDY_DIR = "data/checkpoints"       # epoch_<N>/ per studied pre-training checkpoint
+CHECKPOINT_RESULTS = "results/checkpoints"      # metrics.json, summary.md, trajectory/spectral/scores CSVs, figures
+
 METRICS = "results/metrics.json"
 CURVES = "results/curves.csv"     # run, epoch, target_loss, source_loss, train_acc, test_acc
 P1_PLOT = "results/p1_rank.csv"   # rank, score, unit, name, concept

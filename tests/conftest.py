@@ -26,6 +26,7 @@ def paper_means() -> Path:
 
 
 CORE_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
+CHECKPOINT_STAGES = {"checkpoint@1", "checkpoint@2", "checkpoint_report"}
 ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg")} | {"zoo_targets", "zoo_report"}
 
 
@@ -36,7 +37,7 @@ def tiny_repo(tmp_path_factory) -> Path:
 
     root = make_repo(tmp_path_factory.mktemp("pipeline") / "repo", TINY)
     first = dvc(root, "repro")
-    assert CORE_STAGES | ZOO_STAGES <= set(stages_run(first.stdout))
+    assert CORE_STAGES | ZOO_STAGES | CHECKPOINT_STAGES <= set(stages_run(first.stdout))
     git(root, "add", "-A")
     git(root, "commit", "-qm", "default run")
     return root

@@ -39,6 +39,16 @@ TINY = {
         "probe_epochs": 1,
         "lgc_projection_dim": 500,
     },
+    "checkpoints": {
+        "epochs": [1, 2],
+        "labels_per_class": 5,
+        "test_per_class": 10,
+        "seeds": [0],
+        "classifier": {"fe_epochs": 5, "spectral_epochs": 3, "batch_size": 16},
+        "finetune": {"epochs": 1, "batch_size": 16},
+        "embedding_points": 30,
+        "tsne_perplexity": 5,
+    },
 }
 REPLACED = {"members"}  # override dicts under these keys replace the default dict whole
 
