@@ -2,7 +2,7 @@
 
 Run after ``dvc repro`` (it reuses the pre-trained backbone and the pool's unit means):
 
-    python benchmarks/reuse_methods.py --seeds 0 1 2 [--unit class|cluster] [--k 20]
+    python benchmarks/reuse_methods.py --seeds 0 1 2 [--unit class|cluster] [--k 20] [--target digits]
 
 Each seed draws its own labelled target split, fine-tuning order and random selection; the
 backbone, the pool, the units and every other setting come from ``params.yaml`` and the
@@ -88,9 +88,12 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--unit", choices=("class", "cluster"), help="default: select.unit of params.yaml")
     parser.add_argument("--k", type=int, help="units selected; default: select.k of params.yaml")
+    parser.add_argument("--target", choices=("mnist", "digits"), help="default: target.name of params.yaml")
     parser.add_argument("--out", default="benchmarks/results/reuse_methods.csv")
     args = parser.parse_args()
     params = load_params()
+    if args.target:
+        params["target"]["name"] = args.target
     device = pick_device(params["device"])
     unit, k = args.unit or params["select"]["unit"], args.k or params["select"]["k"]
     rows = []

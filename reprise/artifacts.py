@@ -8,6 +8,7 @@ missing or unreadable file into a one-line :class:`~reprise.errors.InputError` n
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -52,9 +53,20 @@ def write_npy(array: np.ndarray, path: str | Path) -> None:
             np.save(f, array)
 
 
+def _json_ready(value):
+    """``value`` with NaN and infinities as None: JSON has neither, and DVC shows null as '-'."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_json(obj, path: str | Path) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(_json_ready(obj), indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def write_checkpoint(obj: dict, path: str | Path) -> None:

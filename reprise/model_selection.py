@@ -2,21 +2,16 @@
 judge the scores against real fine-tuning (the linearized model-selection paper, §4.3).
 
 :func:`score_member` computes the transferability scores of :mod:`reprise.transferability` for
-one member on one target sample and times each; :func:`selection_table` compares the scores
-with the fine-tuned accuracies: Spearman correlation (Fig. 6b), trials needed to reach the best
-member (Fig. 6a), accuracy gain of the best of the top 3 over the default member (Fig. 4), and
-cost relative to one fine-tuning (Table 3).
+one member on one target sample and times each; :mod:`reprise.zoo_report` judges the scores
+against the fine-tuned accuracies.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
-import pandas as pd
 import torch
-from scipy.stats import spearmanr
 
 from reprise.features import extract_features
 from reprise.images import ImageTable
@@ -80,56 +75,3 @@ def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torc
     """Class means and sizes of a member's pre-training images in its own features (domain similarity)."""
     features = extract_features(backbone, spec, pool, device, progress=False)
     return unit_means(features, pool.labels, pool.num_classes, "source class")
-
-
-def selection_table(scores: pd.DataFrame, accuracy: pd.DataFrame, default_member: str, top: int = 3) -> pd.DataFrame:
-    """How well each score picks members, per score, target, regime and fine-tuning seed.
-
-    ``scores``: columns ``member, target, regime, score, value, seconds``; ``accuracy``: columns
-    ``member, target, regime, seed, top1, seconds`` (fine-tuned test accuracy). Returns columns
-    ``score, target, regime, seed, spearman, trials_to_best, top_gain, relative_cost``: rank correlation
-    of score and accuracy over the members; position of the most accurate member in the score's
-    ranking (1: the first member tried is the best); best accuracy among the ``top`` highest
-    scored members minus the default member's; the score's time over one fine-tuning's. The
-    ``random`` rows give the expectation of a random ranking, the ``oracle`` rows the ranking
-    by the fine-tuned accuracy itself (the best gain possible).
-    """
-    rows = []
-    for (target, regime, seed), acc in accuracy.groupby(["target", "regime", "seed"]):
-        acc = acc.set_index("member")["top1"]
-        finetune_seconds = accuracy[(accuracy["target"] == target) & (accuracy["regime"] == regime)]["seconds"].mean()
-        default = acc[default_member]
-        best = acc.idxmax()
-        members = list(acc.index)
-        for name, part in scores[(scores["target"] == target) & (scores["regime"] == regime)].groupby("score"):
-            value = part.set_index("member")["value"].reindex(members)
-            if value.isna().any():
-                continue
-            ranking = value.sort_values(ascending=False, kind="stable").index
-            rows.append(
-                {
-                    "score": name,
-                    "target": target,
-                    "regime": regime,
-                    "seed": seed,
-                    "spearman": spearmanr(value, acc).statistic,
-                    "trials_to_best": int(list(ranking).index(best)) + 1,
-                    "top_gain": acc[list(ranking[:top])].max() - default,
-                    "relative_cost": part["seconds"].mean() / finetune_seconds,
-                }
-            )
-        subsets = list(itertools.combinations(members, min(top, len(members))))
-        rows.append({"score": "oracle", "target": target, "regime": regime, "seed": seed, "spearman": 1.0, "trials_to_best": 1, "top_gain": acc.max() - default, "relative_cost": float("nan")})
-        rows.append(
-            {
-                "score": "random",
-                "target": target,
-                "regime": regime,
-                "seed": seed,
-                "spearman": 0.0,
-                "trials_to_best": (len(members) + 1) / 2,
-                "top_gain": float(np.mean([acc[list(s)].max() for s in subsets])) - default,
-                "relative_cost": 0.0,
-            }
-        )
-    return pd.DataFrame(rows)

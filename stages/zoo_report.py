@@ -5,10 +5,9 @@ import pandas as pd
 from reprise import layout
 from reprise.artifacts import read_parquet, write_csv, write_json
 from reprise.errors import InputError
-from reprise.model_selection import selection_table
 from reprise.params import section
 from reprise.stage import run_stage
-from reprise.zoo_report import plot_gain_heatmap, plot_rankings, summarise
+from reprise.zoo_report import plot_gain_heatmap, plot_rankings, selection_table, summarise
 
 
 def main(params: dict) -> None:

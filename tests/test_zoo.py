@@ -4,8 +4,8 @@ import pytest
 
 from reprise.errors import InputError
 from reprise.images import ImageTable
-from reprise.model_selection import selection_table
 from reprise.models import GlyphResNet, GlyphVGG, last_conv
+from reprise.zoo_report import selection_table
 from reprise.zoo import ZooMember, few_shot, member_pool, parse_member
 
 
@@ -29,7 +29,7 @@ def test_selection_table_rewards_a_score_that_ranks_like_fine_tuning():
     assert table.loc["random", "trials_to_best"] == 2.5
     # Expected best of two random members: pairs ab, ac, ad, bc, bd, cd -> 90, 90, 90, 80, 80, 70.
     assert table.loc["random", "top_gain"] == pytest.approx(500 / 6 - 70)
-    assert table.loc["oracle", "top_gain"] == 20.0
+    assert table.loc["oracle", "top_gain"] == 20.0 and table.loc["oracle", "relative_cost"] == 4.0  # fine-tune every member
 
 
 def test_a_score_missing_for_a_member_is_left_out():
