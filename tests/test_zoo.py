@@ -69,3 +69,36 @@ def test_lgc_layer_is_the_last_conv_of_the_main_path():
     resnet, vgg = GlyphResNet(), GlyphVGG()
     assert last_conv(resnet) is resnet.stages[-1].conv2  # not the 1x1 shortcut defined after it
     assert last_conv(vgg) is [m for m in vgg.modules() if m.__class__.__name__ == "Conv2d"][-1]
+
+
+def test_a_weights_file_member_is_imported_scored_and_fine_tuned(tmp_path, monkeypatch):
+    """Real mode's zoo member: a torchvision state_dict file, scored and fine-tuned on a zoo target
+    (Domain Similarity has no pre-training data to read, so it is NaN and the report skips it)."""
+    import sys
+
+    import torch
+    import torchvision
+
+    from pipeline_utils import REPO, merged
+    from reprise.artifacts import read_parquet
+    from reprise.params import load_params
+    from stages import zoo_finetune, zoo_pretrain, zoo_scores, zoo_targets
+
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    torch.save(torchvision.models.resnet18(weights=None, num_classes=7).state_dict(), "r18.pth")
+    params = merged(load_params(REPO / "params.yaml"), {
+        "real": {"image_size": 32},
+        "zoo": {"members": {"r18": {"weights": "r18.pth", "arch": "resnet18"}}, "default": "r18", "targets": ["greek_lower"],
+                "full_per_class": 3, "few_per_class": 2, "test_per_class": 2, "score_per_class": 3, "finetune_epochs": 1,
+                "probe_epochs": 1, "lgc_projection_dim": 64, "seeds": [0]},
+        "finetune": {"batch_size": 16},
+    })
+    monkeypatch.setattr(sys, "argv", ["stage", "r18"])
+    for stage in (zoo_pretrain, zoo_targets, zoo_scores, zoo_finetune):
+        stage.main(params)
+    scores = read_parquet("data/zoo/scores/r18.parquet").set_index(["regime", "score"])["value"]
+    assert np.isnan(scores.xs("domain_similarity", level="score")).all()
+    assert np.isfinite(scores.drop("domain_similarity", level="score")).all()  # LEEP and NCE read the file's 7-class fc head
+    accuracy = read_parquet("data/zoo/finetune/r18.parquet")
+    assert set(accuracy["regime"]) == {"full", "few"} and accuracy["top1"].between(0, 100).all()
