@@ -4,7 +4,9 @@ In the embedded world the zoo holds single-domain experts: backbones pre-trained
 glyph pool (digits and Latin letters, Greek, Cyrillic, symbols, everything), in two
 architectures; in real mode its members are weight files. Every member is described in
 ``params.yaml`` under ``zoo.members.<name>`` by either ``concepts`` + ``arch`` (embedded) or
-``weights`` + ``arch`` (real). The zoo's target tasks each come in a full and a few-shot regime.
+``weights`` + ``arch`` (real). The zoo's target tasks each come in a full and a few-shot regime:
+embedded ones by name (``mnist``, ``digits`` or a glyph concept), real ones as ImageFolder
+directories (``{name: cub, train_dir: DIR, test_dir: DIR}``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from reprise.errors import InputError
 from reprise.glyphs import CONCEPTS
 from reprise.images import ImageTable
-from reprise.world import TargetSplits, embedded_target, glyph_target
+from reprise.world import TargetSplits, embedded_target, glyph_target, real_target
 
 REAL_TARGETS = ("mnist", "digits")
 REGIMES = ("full", "few")
@@ -56,13 +58,49 @@ def member_pool(pool: ImageTable, member: ZooMember, images_per_class: int) -> I
     return subset
 
 
-def target_splits(name: str, full_per_class: int, test_per_class: int, seed: int) -> TargetSplits:
-    """A zoo target: ``mnist`` or ``digits`` (real handwriting), or a glyph concept rendered anew."""
-    if name in REAL_TARGETS:
-        return embedded_target(name, full_per_class, test_per_class, seed)
-    if name in CONCEPTS:
-        return glyph_target(name, full_per_class, test_per_class, seed)
-    raise InputError(f"unknown zoo target {name!r}; use one of {', '.join(REAL_TARGETS + CONCEPTS)}")
+@dataclass(frozen=True)
+class ZooTarget:
+    name: str                    # also the folder of its artifacts under data/zoo/targets
+    train_dir: str | None = None  # real target: ImageFolder directories
+    test_dir: str | None = None
+
+
+def parse_targets(entries) -> list[ZooTarget]:
+    """``zoo.targets``: embedded names, or ``{name, train_dir, test_dir}`` for a real target; a
+    malformed list is a one-line error."""
+    if not isinstance(entries, list) or not entries:
+        raise InputError(f"zoo.targets must be a non-empty list of targets, got {entries!r}")
+    targets = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            if set(entry) != {"name", "train_dir", "test_dir"}:
+                raise InputError(f"a real zoo target needs exactly name, train_dir and test_dir; got {entry!r}")
+            target = ZooTarget(str(entry["name"]), str(entry["train_dir"]), str(entry["test_dir"]))
+        elif entry in REAL_TARGETS or entry in CONCEPTS:
+            target = ZooTarget(entry)
+        else:
+            raise InputError(f"unknown zoo target {entry!r}; use one of {', '.join(REAL_TARGETS + CONCEPTS)} or {{name, train_dir, test_dir}}")
+        if not target.name or "/" in target.name or target.name.startswith("."):
+            raise InputError(f"zoo target name {target.name!r} must be a plain folder name")
+        targets.append(target)
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise InputError(f"zoo.targets names must be distinct, got {names}")
+    return targets
+
+
+def target_splits(target: ZooTarget, full_per_class: int, test_per_class: int, seed: int) -> TargetSplits:
+    """A zoo target's training and test images: ``mnist`` or ``digits`` (real handwriting) and
+    glyph concepts rendered anew take ``full_per_class`` and ``test_per_class`` images a class; a
+    real target takes every image of its folders, its training images shuffled by ``seed`` (so
+    that :func:`few_shot` draws at random)."""
+    if target.train_dir is not None:
+        splits = real_target(target.train_dir, target.test_dir, None)
+        order = np.random.default_rng(seed).permutation(len(splits.train))
+        return TargetSplits(splits.train.subset(order), splits.test, {**splits.meta, "name": target.name})
+    if target.name in REAL_TARGETS:
+        return embedded_target(target.name, full_per_class, test_per_class, seed)
+    return glyph_target(target.name, full_per_class, test_per_class, seed)
 
 
 def few_shot(train: ImageTable, per_class: int) -> ImageTable:

@@ -20,7 +20,7 @@ from reprise.params import section
 from reprise.pretrain import resolve_checkpoint
 from reprise.stage import run_stage
 from reprise.training import accuracy
-from reprise.zoo import REGIMES
+from reprise.zoo import REGIMES, parse_targets
 
 
 def main(params: dict) -> None:
@@ -31,7 +31,7 @@ def main(params: dict) -> None:
     device = pick_device(params["device"])
     checkpoint = resolve_checkpoint(f"{layout.ZOO_DIR}/models/{name}", "last")
     rows = []
-    for target in zoo["targets"]:
+    for target in [t.name for t in parse_targets(zoo["targets"])]:
         folder = f"{layout.ZOO_DIR}/targets/{target}"
         test = ImageTable.read(f"{folder}/test")
         for regime in REGIMES:

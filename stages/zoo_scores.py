@@ -18,7 +18,7 @@ from reprise.models import load_backbone
 from reprise.params import section
 from reprise.pretrain import resolve_checkpoint
 from reprise.stage import run_stage
-from reprise.zoo import REGIMES, member_pool, parse_member
+from reprise.zoo import REGIMES, member_pool, parse_member, parse_targets
 
 
 def main(params: dict) -> None:
@@ -34,7 +34,7 @@ def main(params: dict) -> None:
         pool = member_pool(ImageTable.read(layout.POOL_TABLE), member, zoo["images_per_class"])
         source_means = source_class_means(backbone, spec, pool, device)
     rows = []
-    for target in zoo["targets"]:
+    for target in [t.name for t in parse_targets(zoo["targets"])]:
         folder = f"{layout.ZOO_DIR}/targets/{target}"
         for regime in REGIMES:
             sample = ImageTable.read(f"{folder}/{regime}").subset(read_npy(f"{folder}/score_rows_{regime}.npy"))

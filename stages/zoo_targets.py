@@ -10,14 +10,15 @@ from reprise.models import GLYPH_SPEC, build_backbone
 from reprise.params import section
 from reprise.stage import run_stage
 from reprise.transferability import sample_per_class
-from reprise.zoo import few_shot, target_splits
+from reprise.zoo import few_shot, parse_targets, target_splits
 
 
 def main(params: dict) -> None:
     zoo, p, f = section(params, "zoo"), section(params, "pretrain"), section(params, "finetune")
     device = pick_device(params["device"])
-    for name in zoo["targets"]:
-        splits = target_splits(name, zoo["full_per_class"], zoo["test_per_class"], zoo["split_seed"])
+    for target in parse_targets(zoo["targets"]):
+        name = target.name
+        splits = target_splits(target, zoo["full_per_class"], zoo["test_per_class"], zoo["split_seed"])
         out = f"{layout.ZOO_DIR}/targets/{name}"
         regimes = {"full": splits.train, "few": few_shot(splits.train, zoo["few_per_class"])}
         for regime, train in regimes.items():

@@ -6,7 +6,7 @@ from reprise.errors import InputError
 from reprise.images import ImageTable
 from reprise.models import GlyphResNet, GlyphVGG, last_conv
 from reprise.zoo_report import selection_table
-from reprise.zoo import ZooMember, few_shot, member_pool, parse_member
+from reprise.zoo import ZooMember, few_shot, member_pool, parse_member, parse_targets
 
 
 def accuracies(values: dict, target="t", regime="full", seed=0) -> pd.DataFrame:
@@ -65,14 +65,25 @@ def test_members_are_validated():
             parse_member("x", bad)
 
 
+def test_targets_are_validated():
+    parsed = parse_targets(["mnist", "greek_lower", {"name": "cub", "train_dir": "a", "test_dir": "b"}])
+    assert [t.name for t in parsed] == ["mnist", "greek_lower", "cub"] and parsed[2].train_dir == "a"
+    for bad, fragment in (([], "non-empty"), (["klingon"], "unknown zoo target"), (["mnist", "mnist"], "distinct"),
+                          ([{"name": "cub", "train_dir": "a"}], "exactly name, train_dir and test_dir"),
+                          ([{"name": "../x", "train_dir": "a", "test_dir": "b"}], "plain folder name")):
+        with pytest.raises(InputError, match=fragment):
+            parse_targets(bad)
+
+
 def test_lgc_layer_is_the_last_conv_of_the_main_path():
     resnet, vgg = GlyphResNet(), GlyphVGG()
     assert last_conv(resnet) is resnet.stages[-1].conv2  # not the 1x1 shortcut defined after it
     assert last_conv(vgg) is [m for m in vgg.modules() if m.__class__.__name__ == "Conv2d"][-1]
 
 
-def test_a_weights_file_member_is_imported_scored_and_fine_tuned(tmp_path, monkeypatch):
-    """Real mode's zoo member: a torchvision state_dict file, scored and fine-tuned on a zoo target
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # LogME once divided by zero on these features (n <= d, exact fit)
+def test_a_weights_file_member_is_imported_scored_and_fine_tuned_on_an_image_folder_target(tmp_path, monkeypatch):
+    """Real mode's zoo: a torchvision state_dict file as member, ImageFolder directories as target
     (Domain Similarity has no pre-training data to read, so it is NaN and the report skips it)."""
     import sys
 
@@ -80,6 +91,7 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned(tmp_path, monke
     import torchvision
 
     from pipeline_utils import REPO, merged
+    from test_real_mode import image_folder
     from reprise.artifacts import read_parquet
     from reprise.params import load_params
     from stages import zoo_finetune, zoo_pretrain, zoo_scores, zoo_targets
@@ -87,9 +99,12 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)
     torch.save(torchvision.models.resnet18(weights=None, num_classes=7).state_dict(), "r18.pth")
+    image_folder(tmp_path / "train", classes=3, per_class=4, seed=1)
+    image_folder(tmp_path / "test", classes=3, per_class=2, seed=2)
+    folders = {"name": "folders", "train_dir": str(tmp_path / "train"), "test_dir": str(tmp_path / "test")}
     params = merged(load_params(REPO / "params.yaml"), {
         "real": {"image_size": 32},
-        "zoo": {"members": {"r18": {"weights": "r18.pth", "arch": "resnet18"}}, "default": "r18", "targets": ["greek_lower"],
+        "zoo": {"members": {"r18": {"weights": "r18.pth", "arch": "resnet18"}}, "default": "r18", "targets": ["greek_lower", folders],
                 "full_per_class": 3, "few_per_class": 2, "test_per_class": 2, "score_per_class": 3, "finetune_epochs": 1,
                 "probe_epochs": 1, "lgc_projection_dim": 64, "seeds": [0]},
         "finetune": {"batch_size": 16},
@@ -102,3 +117,7 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned(tmp_path, monke
     assert np.isfinite(scores.drop("domain_similarity", level="score")).all()  # LEEP and NCE read the file's 7-class fc head
     accuracy = read_parquet("data/zoo/finetune/r18.parquet")
     assert set(accuracy["regime"]) == {"full", "few"} and accuracy["top1"].between(0, 100).all()
+    assert set(accuracy["target"]) == {"greek_lower", "folders"}
+    few = ImageTable.read("data/zoo/targets/folders/few")
+    assert np.bincount(few.labels).tolist() == [2, 2, 2]  # zoo.few_per_class of each folder class
+    assert len(ImageTable.read("data/zoo/targets/folders/full")) == 12 and len(ImageTable.read("data/zoo/targets/folders/test")) == 6

@@ -57,7 +57,9 @@ def logme(features: np.ndarray, labels: np.ndarray, tol: float = 1e-6, max_iter:
             gamma, m2, res2 = stats(alpha, beta)
             # floors keep degenerate cases finite: y orthogonal to F (m = 0) or fitted exactly
             new_alpha = gamma / max(m2, _FLOOR) if gamma > 0 else alpha  # F = 0: alpha drops out
-            new_beta = (n - gamma) / max(res2, _FLOOR)
+            # gamma reaches n in floating point when F fits y exactly (rank n <= d): beta then
+            # grows without bound while the evidence converges; keep it positive
+            new_beta = max(n - gamma, n * np.finfo(np.float64).eps) / max(res2, _FLOOR)
             done = abs(new_alpha / new_beta - alpha / beta) <= tol * alpha / beta
             alpha, beta = new_alpha, new_beta
             if done:
