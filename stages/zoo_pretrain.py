@@ -32,6 +32,11 @@ def main(params: dict) -> None:
         write_checkpoint(ckpt, checkpoint_path(out, 0))
         return
     pool = member_pool(ImageTable.read(layout.POOL_TABLE), member, zoo["images_per_class"])
+    if len(pool) == 0:
+        raise InputError(
+            f"zoo member {name}: the pool has no class of concepts {', '.join(member.concepts or ())}; "
+            "with a real pool, give zoo members as weight files ({weights: FILE, arch: resnet18})"
+        )
     log = pretrain(
         pool, None, GLYPH_SPEC, out, mode="supervised", arch=member.arch,
         arch_kwargs={"widths": list(p["widths"])}, epochs=zoo["pretrain_epochs"], keep_epochs=[], batch_size=p["batch_size"],

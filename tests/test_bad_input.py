@@ -83,3 +83,11 @@ def test_unknown_concept_and_method(repo):
     assert_one_line_error(run_stage(repo, "stages.world"), "klingon")
     set_params(repo, select__method="psychic")
     assert_one_line_error(run_stage(repo, "stages.score"), "unknown selection method 'psychic'")
+
+
+def test_zoo_member_with_no_pool_class(repo):
+    # The tiny pool holds digits, Latin capitals and Greek lowercase: no Cyrillic class to train on.
+    set_params(repo, zoo__members={"cyrillic": {"concepts": ["cyrillic_upper"], "arch": "glyph_resnet"}})
+    done = run_stage(repo, "stages.zoo_pretrain", "cyrillic")
+    assert_one_line_error(done, "zoo member cyrillic", "no class of concepts cyrillic_upper", "weight files")
+    assert not (repo / "data/zoo/models/cyrillic").exists()
