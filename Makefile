@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 INSTALLED := $(VENV)/.installed
+# pytest processes (pytest-xdist); each pipeline fixture is built by only one of them
+TEST_WORKERS ?= 2
 export PATH := $(BIN):$(PATH)
 
 .PHONY: install repro test bench clean
@@ -20,7 +22,7 @@ repro: $(INSTALLED)
 	$(BIN)/dvc repro
 
 test: $(INSTALLED)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf data .pytest_cache

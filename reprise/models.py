@@ -16,7 +16,6 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
 
 from reprise.artifacts import read_checkpoint
 from reprise.contrastive import ProjectionHead
@@ -118,6 +117,8 @@ def last_conv(model: nn.Module) -> nn.Conv2d:
 
 def torchvision_resnet(arch: str) -> nn.Module:
     """An untrained torchvision ResNet-18/50 whose ``fc`` is removed (outputs 512/2048 features)."""
+    import torchvision  # here, not at the top: importing it costs ~3 s in every stage process
+
     model = getattr(torchvision.models, arch)(weights=None)
     model.feature_dim = model.fc.in_features
     model.fc = nn.Identity()

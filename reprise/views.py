@@ -7,14 +7,20 @@ torch's global generator, which the training loops seed).
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
-from torchvision.transforms import v2
 
 from reprise.images import normalise, random_affine
 from reprise.models import ImageSpec
 
-_RAND_AUGMENT = v2.RandAugment(num_ops=2, magnitude=9)
+
+@functools.cache
+def _rand_augment():
+    from torchvision.transforms import v2  # here, not at the top: importing torchvision costs ~3 s
+
+    return v2.RandAugment(num_ops=2, magnitude=9)
 
 
 def weak_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
@@ -25,7 +31,7 @@ def weak_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) ->
 def strong_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
     """The weak view's geometry plus RandAugment (two random operations at magnitude 9, as in
     FixMatch, whose weak-strong scheme eq. 7 follows), drawn per image."""
-    augmented = torch.stack([_RAND_AUGMENT(image) for image in raw])
+    augmented = torch.stack([_rand_augment()(image) for image in raw])
     return normalise(random_affine(augmented.float() / 255.0, generator, flip=spec.flip), spec)
 
 

@@ -7,6 +7,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # `make test` runs two pytest processes on two cores: each, and every stage it starts, keeps to
+    # one thread, as two threads a process oversubscribe the cores and slow the tiny runs down.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
 
 def shared_dir() -> Path | None:
     candidates = [os.environ.get("REPRISE_SHARED"), REPO.parent / "shared", "/work/shared"]
@@ -41,3 +49,4 @@ def tiny_repo(tmp_path_factory) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "default run")
     return root
+

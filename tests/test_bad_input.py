@@ -11,6 +11,10 @@ import yaml
 
 from pipeline_utils import env
 
+# `make test` runs tests in two processes; those of one group share one, so the repository
+# fixture they read is built once.
+pytestmark = pytest.mark.xdist_group("tiny_repo")
+
 
 @pytest.fixture
 def repo(tiny_repo, tmp_path):

@@ -12,6 +12,10 @@ import yaml
 
 from pipeline_utils import TINY, dvc, env, git, make_repo, merged, stages_run
 
+# `make test` runs tests in two processes; those of one group share one, so the repository
+# fixture they read is built once.
+pytestmark = pytest.mark.xdist_group("checkpoint_study")
+
 STUDY = {"epochs": [1, 3], "labels_per_class": 5, "test_per_class": 10, "seeds": [0, 1],
          "classifier": {"fe_epochs": 5, "spectral_epochs": 3, "batch_size": 16},
          "finetune": {"epochs": 1, "batch_size": 16}, "embedding_points": 30, "tsne_perplexity": 5}

@@ -8,6 +8,10 @@ import pytest
 
 from pipeline_utils import dvc, stages_run
 
+# `make test` runs tests in two processes; those of one group share one, so the repository
+# fixture they read is built once.
+pytestmark = pytest.mark.xdist_group("tiny_repo")
+
 
 @pytest.fixture(scope="module")
 def repo(tiny_repo, tmp_path_factory):

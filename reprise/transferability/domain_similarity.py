@@ -5,7 +5,6 @@ Appendix C of the linearized model-selection paper."""
 from __future__ import annotations
 
 import numpy as np
-import ot
 
 from reprise.errors import InputError
 from reprise.transferability._checks import check_matrix
@@ -60,6 +59,8 @@ def domain_similarity(source_class_means: np.ndarray, source_class_weights: np.n
         raise InputError("target_class_weights: needs at least two classes with weight >= min_count")
     if np.count_nonzero(ws) < 1:
         raise InputError("source_class_weights: no source class has weight >= min_count")
+    import ot  # here, not at the top: importing POT costs ~1 s (it loads scikit-learn) in every zoo stage
+
     cost = ot.dist(xs, xt, metric="euclidean")
     emd = ot.emd2(ws / ws.sum(), wt / wt.sum(), cost)
     return float(np.exp(-gamma * emd))

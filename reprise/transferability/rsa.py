@@ -5,7 +5,6 @@ paper."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from reprise.errors import InputError
 from reprise.transferability._checks import check_matrix
@@ -45,5 +44,7 @@ def rsa(features: np.ndarray, probe_features: np.ndarray) -> float:
     p = check_matrix(probe_features, "probe_features", n=x.shape[0])
     if x.shape[0] < 3:
         raise InputError(f"features: needs at least 3 samples for a rank correlation, got {x.shape[0]}")
+    from scipy.stats import spearmanr  # here, not at the top: scipy.stats costs ~1 s in every zoo stage
+
     rho = spearmanr(_rdm_upper(x, "features"), _rdm_upper(p, "probe_features")).statistic
     return float(rho) if np.isfinite(rho) else 0.0
