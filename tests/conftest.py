@@ -49,4 +49,3 @@ def tiny_repo(tmp_path_factory) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "default run")
     return root
-
