@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reprise.report import concept_recall
+from reprise.reuse.recall import concept_recall
 
 TARGETS = {"cub": "bird", "dogs": "dog", "pets": "dog+domestic cat"}
 DOMESTIC_CATS = ["tabby, tabby cat", "tiger cat", "Persian cat", "Siamese cat, Siamese", "Egyptian cat"]

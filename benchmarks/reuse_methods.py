@@ -22,46 +22,42 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from reprise import layout
-from reprise.artifacts import read_npy, read_parquet
-from reprise.device import pick_device
-from reprise.features import extract_features
-from reprise.finetune import finetune
-from reprise.images import ImageTable
-from reprise.evaluate import selection_metrics
-from reprise.manifest import build_manifest
-from reprise.models import load_backbone, load_feature_model
-from reprise.params import load_params
-from reprise.pretrain import resolve_checkpoint
-from reprise.selection import score_units, top_k
-from reprise.training import accuracy
-from reprise.units import class_units, pool_unit_ids
-from reprise.world import embedded_target
+from reprise.core import layout
+from reprise.core.accuracy import accuracy
+from reprise.core.artifacts import read_npy
+from reprise.core.checkpoints import kept_checkpoint, load_backbone, load_feature_model
+from reprise.core.device import pick_device
+from reprise.core.features import extract_features
+from reprise.core.finetune import finetune
+from reprise.core.images import ImageTable
+from reprise.core.params import load_params
+from reprise.reuse.manifest import reused_source, selection_manifest
+from reprise.reuse.recall import selection_metrics
+from reprise.reuse.selection import score_units, top_k
+from reprise.reuse.units import class_units, source_units
+from reprise.world.targets import handwriting_target
 
 METHODS = ("none", "uot", "greedy", "random", "label")
 
 
 def run(seed: int, method: str, unit: str, k: int, params: dict, device: torch.device) -> dict:
     t, u, f = (params[key] for key in ("target", "uot", "finetune"))
-    checkpoint = resolve_checkpoint(layout.PRETRAIN_DIR, params["extract"]["checkpoint"])
+    checkpoint = kept_checkpoint(layout.PRETRAIN_DIR, params["extract"]["checkpoint"])
     feature_model, spec, _ = load_feature_model(checkpoint, params["extract"]["layer"])
-    splits = embedded_target(t["name"], t["labels_per_class"], t["test_per_class"], seed)
+    splits = handwriting_target(t["name"], t["labels_per_class"], t["test_per_class"], seed)
     target_features = extract_features(feature_model, spec, splits.train, device, progress=False)
     target_means, _ = class_units(splits.train.index, target_features, "target class")
-    units = read_parquet(f"{layout.MEANS_DIR}/{unit}.parquet")
+    source_means, units = source_units(unit)
     scores = score_units(
-        read_npy(f"{layout.MEANS_DIR}/{unit}.npy"), target_means, method, cost=u["cost"], eps_c=u["eps_c"], eps=u["eps"],
+        source_means, target_means, method, cost=u["cost"], eps_c=u["eps_c"], eps=u["eps"],
         tau1=u["tau1"], tau2=u["tau2"], source_concepts=units["concept"].tolist() if "concept" in units else None,
         target_concept=splits.meta["concept"], seed=seed,
     )
     selected = top_k(scores, k)
     pool = ImageTable.read(layout.POOL_TABLE)
     assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if unit == "cluster" else None
-    manifest = build_manifest(pool_unit_ids(unit, pool.labels, assignment), selected, scores.scores[0])
-    source = None
-    if len(selected):
-        source = pool.subset(manifest["row"].to_numpy())
-        source.index["label"] = manifest["source_label"].to_numpy()
+    manifest = selection_manifest(unit, pool.index, assignment, selected, scores.scores[0])
+    source = reused_source(pool, manifest) if len(selected) else None
     backbone, spec, _ = load_backbone(checkpoint)
     started = time.perf_counter()
     backbone, head, _ = finetune(

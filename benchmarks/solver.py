@@ -70,7 +70,7 @@ def measure(problem: str, solver: str, device: str) -> dict:
     import torch  # noqa: F401  (imported before the baseline so its memory is not counted)
     import ot
 
-    from reprise.selection import score_units
+    from reprise.reuse.selection import score_units
 
     base = rss_mb()
     start = time.perf_counter()

@@ -1,5 +1,2 @@
-"""Reprise: bring the right slice of the pre-training data back into fine-tuning.
-
-The package holds the logic; the DVC stages in ``stages/`` only read params, call it and
-write artifacts.
-"""
+"""Reprise: which pre-training data, pre-trained model and checkpoint to bring to a target task.
+Layout: core, world, reuse, zoo, transferability, checkpoints."""

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reprise.artifacts import read_csv, read_npy, write_csv, write_parquet
-from reprise.errors import InputError
-from reprise.report import eps_c_sweep, plot_eps_c_sweep, recall_table
-from reprise.selection import COSTS, score_units, scores_table
+from reprise.core.artifacts import read_csv, read_npy, write_csv, write_parquet
+from reprise.core.errors import InputError
+from reprise.reuse.cost import COSTS
+from reprise.reuse.recall import eps_c_sweep, plot_eps_c_sweep, recall_table
+from reprise.reuse.selection import score_units, scores_table
 
 
 def _score(args: argparse.Namespace) -> None:

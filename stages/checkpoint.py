@@ -3,12 +3,13 @@ checkpoint (``python -m stages.checkpoint <epoch>``; dvc.yaml runs one per ``che
 
 import sys
 
-from reprise import layout
-from reprise.device import pick_device
-from reprise.errors import InputError
-from reprise.params import section
-from reprise.stage import run_stage
-from reprise.trajectory import settings_from_params, study_checkpoint, study_dir
+from reprise.checkpoints.settings import settings_from_params
+from reprise.checkpoints.study import study_checkpoint
+from reprise.core import layout
+from reprise.core.device import pick_device
+from reprise.core.errors import InputError
+from reprise.core.params import section
+from reprise.core.stage import run_stage
 
 
 def main(params: dict) -> None:
@@ -17,7 +18,7 @@ def main(params: dict) -> None:
     epoch = int(sys.argv[1])
     settings = settings_from_params(section(params, "checkpoints"))
     study = study_checkpoint(layout.PRETRAIN_DIR, epoch, settings, pick_device(params["device"]))
-    study.write(study_dir(epoch))
+    study.write(layout.checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 
 

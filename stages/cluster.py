@@ -1,10 +1,10 @@
 """cluster: spherical k-means (cosine) over the pool's features; the unit when labels are absent."""
 
-from reprise import layout
-from reprise.artifacts import read_npy, write_json, write_npy
-from reprise.clustering import cluster_summary, spherical_kmeans
-from reprise.params import section
-from reprise.stage import run_stage
+from reprise.core import layout
+from reprise.core.artifacts import read_npy, write_json, write_npy
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.reuse.clustering import cluster_summary, spherical_kmeans
 
 
 def main(params: dict) -> None:

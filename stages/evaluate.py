@@ -1,15 +1,13 @@
 """evaluate: target top-1 of the baseline and reuse runs, selection recall, and the plots."""
 
-import pandas as pd
-
-from reprise import layout
-from reprise.artifacts import read_json, read_parquet, write_json
-from reprise.device import pick_device
-from reprise.evaluate import plot_curves, plot_p1, selection_metrics, test_accuracy
-from reprise.images import ImageTable
-from reprise.params import section
-from reprise.stage import run_stage
-from reprise.units import image_units
+from reprise.core import layout
+from reprise.core.artifacts import read_csv, read_json, read_parquet, write_csv, write_json
+from reprise.core.device import pick_device
+from reprise.core.images import ImageTable
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.reuse.evaluation import evaluate_reuse, plot_curves, plot_p1, test_accuracy
+from reprise.reuse.units import unit_table
 
 
 def main(params: dict) -> None:
@@ -17,27 +15,26 @@ def main(params: dict) -> None:
     device = pick_device(params["device"])
     test = ImageTable.read(layout.TARGET_TEST_TABLE)
     meta = read_json(layout.TARGET_META)
-    top1 = {run: test_accuracy(f"{layout.FINETUNE_DIR}/{run}/model.pt", test, device) for run in ("baseline", "reuse")}
-
-    pool = read_parquet(f"{layout.POOL_TABLE}.parquet")
-    units = image_units(pool) if s["unit"] == "image" else read_parquet(f"{layout.MEANS_DIR}/{s['unit']}.parquet")
-    scores = read_parquet(layout.SCORES).merge(units.drop(columns=["name"]), on="unit")
-    selection = selection_metrics(read_parquet(layout.MANIFEST), pool, units, s["unit"], meta["concept"])
-    metrics = {
-        "top1": {run: round(100 * acc, 2) for run, acc in top1.items()},
-        "gain": round(100 * (top1["reuse"] - top1["baseline"]), 2),
-        "selection": {"method": s["method"], "unit": s["unit"], **selection},
-        "solver": read_json(layout.SOLVER),
-    }
-    write_json(metrics, layout.METRICS)
-
-    curves = pd.concat([pd.read_csv(f"{layout.FINETUNE_DIR}/{run}/log.csv").assign(run=run) for run in top1])
-    curves.to_csv(layout.CURVES, index=False)
-    scores.sort_values("rank").to_csv(layout.P1_PLOT, index=False)
-    plot_curves(curves, layout.CURVES.replace(".csv", ".png"))
+    runs = layout.FINETUNE_RUNS
+    result = evaluate_reuse(
+        top1={run: test_accuracy(f"{layout.finetune_dir(run)}/model.pt", test, device) for run in runs},
+        logs={run: read_csv(f"{layout.finetune_dir(run)}/log.csv") for run in runs},
+        scores=read_parquet(layout.SCORES),
+        units=unit_table(s["unit"]),
+        manifest=read_parquet(layout.MANIFEST),
+        pool=read_parquet(f"{layout.POOL_TABLE}.parquet"),
+        target_concept=meta["concept"],
+        method=s["method"],
+        unit=s["unit"],
+        solver=read_json(layout.SOLVER),
+    )
+    write_json(result.metrics, layout.METRICS)
+    write_csv(result.curves, layout.CURVES)
+    write_csv(result.p1, layout.P1_PLOT_DATA)
+    plot_curves(result.curves, layout.CURVES_PLOT)
     title = f"{s['method']} scores of the source {s['unit']} units for {meta['name']} (target concept: {meta['concept']})"
-    plot_p1(scores, layout.P1_PLOT.replace(".csv", ".png"), meta["concept"], title)
-    print(metrics)
+    plot_p1(result.p1, layout.P1_PLOT, meta["concept"], title)
+    print(result.metrics)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """means: one mean feature per source class, per source cluster and per target class (paper §3.2)."""
 
-from reprise import layout
-from reprise.artifacts import read_npy, read_parquet, write_npy, write_parquet
-from reprise.stage import run_stage
-from reprise.units import class_units, cluster_units
+from reprise.core import layout
+from reprise.core.artifacts import read_npy, read_parquet, write_npy, write_parquet
+from reprise.core.stage import run_stage
+from reprise.reuse.units import class_units, cluster_units
 
 
 def main(params: dict) -> None:
@@ -14,8 +14,8 @@ def main(params: dict) -> None:
         "target": class_units(read_parquet(f"{layout.TARGET_TRAIN_TABLE}.parquet"), read_npy(layout.TARGET_FEATURES), "target class"),
     }
     for name, (means, table) in units.items():
-        write_npy(means, f"{layout.MEANS_DIR}/{name}.npy")
-        write_parquet(table, f"{layout.MEANS_DIR}/{name}.parquet")
+        write_npy(means, f"{layout.means(name)}.npy")
+        write_parquet(table, f"{layout.means(name)}.parquet")
         print(f"{name}: {len(table)} units")
 
 

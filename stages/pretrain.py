@@ -1,33 +1,22 @@
 """pretrain: train the backbone on the pool (embedded) or import real weights, keeping checkpoints."""
 
-import dataclasses
-
-from reprise import layout
-from reprise.device import pick_device
-from reprise.images import ImageTable
-from reprise.models import GLYPH_SPEC, IMAGENET_SPEC, backbone_checkpoint, import_moco_v2, import_torchvision_weights
-from reprise.artifacts import write_checkpoint
-from reprise.errors import InputError
-from reprise.params import section
-from reprise.pretrain import checkpoint_path, pretrain
-from reprise.stage import run_stage
+from reprise.core import layout
+from reprise.core.artifacts import write_csv
+from reprise.core.checkpoints import checkpoint_path, write_checkpoint
+from reprise.core.device import pick_device
+from reprise.core.images import GLYPH_SPEC, ImageTable
+from reprise.core.params import section
+from reprise.core.pretrain import pretrain
+from reprise.core.stage import run_stage
+from reprise.core.weights import imported_checkpoint
 
 
 def main(params: dict) -> None:
     if params["mode"] == "real":
         real = section(params, "real")
-        spec = dataclasses.replace(IMAGENET_SPEC, size=int(real["image_size"]))
-        if real["weights_format"] == "moco_v2":
-            model, head = import_moco_v2(real["weights"])
-            extra = {"projection_head": head.state_dict(), "projection": {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}}
-            arch = "resnet50"
-        elif real["weights_format"] == "torchvision":
-            model, extra, arch = import_torchvision_weights(real["weights"], real["arch"]), {}, real["arch"]
-        else:
-            raise InputError(f"real.weights_format must be torchvision or moco_v2, got {real['weights_format']!r}")
-        ckpt = backbone_checkpoint(model, arch, {}, spec, epoch=0, imported_from=str(real["weights"]), **extra)
+        ckpt = imported_checkpoint(real["weights"], real["weights_format"], real["arch"], real["image_size"])
         write_checkpoint(ckpt, checkpoint_path(layout.PRETRAIN_DIR, 0))
-        print(f"imported {real['arch']} weights from {real['weights']}")
+        print(f"imported {ckpt['arch']} weights from {real['weights']} ({real['weights_format']})")
         return
     p = section(params, "pretrain")
     log = pretrain(
@@ -49,7 +38,7 @@ def main(params: dict) -> None:
         projection_dim=p["projection_dim"],
         temperature=p["temperature"],
     )
-    log.to_csv(layout.PRETRAIN_LOG, index=False)
+    write_csv(log, layout.PRETRAIN_LOG)
     print(log.to_string(index=False))
 
 

@@ -1,29 +1,22 @@
 """score: a similarity score per source unit (UOT's P1, Greedy-OT, random or label)."""
 
-from reprise import layout
-from reprise.artifacts import read_json, read_npy, read_parquet, write_json, write_parquet
-from reprise.errors import InputError
-from reprise.params import section
-from reprise.selection import score_units, scores_table
-from reprise.stage import run_stage
-from reprise.units import UNITS, image_units
+from reprise.core import layout
+from reprise.core.artifacts import read_json, read_npy, write_json, write_parquet
+from reprise.core.errors import InputError
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.reuse.selection import score_units, scores_table
+from reprise.reuse.units import source_units
 
 
 def main(params: dict) -> None:
     s, u = section(params, "select"), section(params, "uot")
-    if s["unit"] not in UNITS:
-        raise InputError(f"select.unit must be one of {', '.join(UNITS)}, got {s['unit']!r}")
-    if s["unit"] == "image":  # every pool image its own unit: stream the features from disk
-        units = image_units(read_parquet(f"{layout.POOL_TABLE}.parquet"))
-        source = read_npy(layout.POOL_FEATURES, mmap=True)
-    else:
-        units = read_parquet(f"{layout.MEANS_DIR}/{s['unit']}.parquet")
-        source = read_npy(f"{layout.MEANS_DIR}/{s['unit']}.npy")
+    source, units = source_units(s["unit"])
     if s["method"] == "label" and "concept" not in units.columns:
         raise InputError("select.method: label needs labelled source units; use select.unit: class")
     scores = score_units(
         source,
-        read_npy(f"{layout.MEANS_DIR}/target.npy"),
+        read_npy(f"{layout.means('target')}.npy"),
         s["method"],
         cost=u["cost"],
         eps_c=u["eps_c"],

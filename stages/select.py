@@ -1,12 +1,11 @@
 """select: the top-K source units by score, and the manifest of their images."""
 
-from reprise import layout
-from reprise.artifacts import read_npy, read_parquet, write_parquet
-from reprise.manifest import build_manifest
-from reprise.params import section
-from reprise.selection import UnitScores, top_k
-from reprise.stage import run_stage
-from reprise.units import pool_unit_ids
+from reprise.core import layout
+from reprise.core.artifacts import read_npy, read_parquet, write_parquet
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.reuse.manifest import selection_manifest
+from reprise.reuse.selection import UnitScores, top_k
 
 
 def main(params: dict) -> None:
@@ -14,13 +13,8 @@ def main(params: dict) -> None:
     table = read_parquet(layout.SCORES).sort_values("unit")
     scores = UnitScores(table["score"].to_numpy()[None, :], s["method"])
     selected = top_k(scores, s["k"])
-    pool = read_parquet(f"{layout.POOL_TABLE}.parquet")
-    if s["unit"] == "cluster":  # no label is read for clusters
-        unit_of_row, head_labels = pool_unit_ids("cluster", None, read_npy(layout.CLUSTER_ASSIGNMENT)), None
-    else:
-        labels = pool["label"].to_numpy()
-        unit_of_row, head_labels = pool_unit_ids(s["unit"], labels, None), labels if s["unit"] == "image" else None
-    manifest = build_manifest(unit_of_row, selected, scores.scores[0], head_labels)
+    assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if s["unit"] == "cluster" else None
+    manifest = selection_manifest(s["unit"], read_parquet(f"{layout.POOL_TABLE}.parquet"), assignment, selected, scores.scores[0])
     write_parquet(manifest, layout.MANIFEST)
     print(f"selected {len(selected)} {s['unit']} units, {len(manifest)} images")
 

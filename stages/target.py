@@ -1,19 +1,19 @@
 """target: the labelled target training split and the held-out test split."""
 
-from reprise import layout
-from reprise.artifacts import write_json
-from reprise.params import section
-from reprise.stage import run_stage
-from reprise.world import embedded_target, real_target
+from reprise.core import layout
+from reprise.core.artifacts import write_json
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.world.targets import folder_target, handwriting_target
 
 
 def main(params: dict) -> None:
     if params["mode"] == "real":
         real = section(params, "real")
-        splits = real_target(real["target_train_dir"], real["target_test_dir"], real["target_concept"])
+        splits = folder_target(real["target_train_dir"], real["target_test_dir"], real["target_concept"])
     else:
         t = section(params, "target")
-        splits = embedded_target(t["name"], t["labels_per_class"], t["test_per_class"], t["seed"])
+        splits = handwriting_target(t["name"], t["labels_per_class"], t["test_per_class"], t["seed"])
     splits.train.write(layout.TARGET_TRAIN_TABLE)
     splits.test.write(layout.TARGET_TEST_TABLE)
     write_json(splits.meta, layout.TARGET_META)

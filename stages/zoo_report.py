@@ -2,12 +2,12 @@
 
 import pandas as pd
 
-from reprise import layout
-from reprise.artifacts import read_parquet, write_csv, write_json
-from reprise.errors import InputError
-from reprise.params import section
-from reprise.stage import run_stage
-from reprise.zoo_report import plot_gain_heatmap, plot_rankings, selection_table, summarise
+from reprise.core import layout
+from reprise.core.artifacts import read_parquet, write_csv, write_json
+from reprise.core.errors import InputError
+from reprise.core.params import section
+from reprise.core.stage import run_stage
+from reprise.zoo.report import plot_gain_heatmap, plot_rankings, report_metrics, selection_table, summarise
 
 
 def main(params: dict) -> None:
@@ -15,8 +15,8 @@ def main(params: dict) -> None:
     members = list(zoo["members"])
     if zoo["default"] not in members:
         raise InputError(f"zoo.default {zoo['default']!r} is not a zoo member ({', '.join(members)})")
-    scores = pd.concat([read_parquet(f"{layout.ZOO_DIR}/scores/{m}.parquet") for m in members])
-    accuracy = pd.concat([read_parquet(f"{layout.ZOO_DIR}/finetune/{m}.parquet") for m in members])
+    scores = pd.concat([read_parquet(layout.zoo_scores(m)) for m in members])
+    accuracy = pd.concat([read_parquet(layout.zoo_finetune(m)) for m in members])
     per_target = selection_table(scores, accuracy, zoo["default"])
     summary = summarise(per_target)
     out = layout.ZOO_RESULTS
@@ -24,11 +24,7 @@ def main(params: dict) -> None:
     write_csv(scores, f"{out}/scores.csv")
     write_csv(per_target, f"{out}/selection_per_target.csv")
     write_csv(summary, f"{out}/selection.csv")
-    metrics = {
-        regime: {row["score"]: {k: round(float(row[k]), 4) for k in ("spearman", "trials_to_best", "top_gain", "relative_cost")} for _, row in part.iterrows()}
-        for regime, part in summary.groupby("regime")
-    }
-    write_json(metrics, f"{out}/metrics.json")
+    write_json(report_metrics(summary), f"{out}/metrics.json", digits=4)
     plot_gain_heatmap(per_target, f"{out}/top3_gain.png")
     plot_rankings(summary, f"{out}/rankings.png")
     print(summary.round(3).to_string(index=False))

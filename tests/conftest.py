@@ -33,15 +33,10 @@ def paper_means() -> Path:
     return shared / "paper-class-means"
 
 
-CORE_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
-CHECKPOINT_STAGES = {"checkpoint@1", "checkpoint@2", "checkpoint_report"}
-ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg")} | {"zoo_targets", "zoo_report"}
-
-
 @pytest.fixture(scope="session")
 def tiny_repo(tmp_path_factory) -> Path:
     """A repository copy where ``dvc repro`` has run on the tiny world, committed."""
-    from pipeline_utils import TINY, dvc, git, make_repo, stages_run
+    from pipeline_utils import CHECKPOINT_STAGES, CORE_STAGES, TINY, ZOO_STAGES, dvc, git, make_repo, stages_run
 
     root = make_repo(tmp_path_factory.mktemp("pipeline") / "repo", TINY)
     first = dvc(root, "repro")

@@ -50,7 +50,12 @@ TINY = {
         "tsne_perplexity": 5,
     },
 }
-REPLACED = {"members"}  # override dicts under these keys replace the default dict whole
+REPLACED = {"members"}
+
+# The stages that `dvc repro` runs on TINY, per study.
+CORE_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
+CHECKPOINT_STAGES = {"checkpoint@1", "checkpoint@2", "checkpoint_report"}
+ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg")} | {"zoo_targets", "zoo_report"}  # override dicts under these keys replace the default dict whole
 
 
 def merged(base: dict, override: dict) -> dict:
@@ -104,3 +109,31 @@ def dvc(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def stages_run(output: str) -> list[str]:
     """Names of the stages that DVC ran, in order, from its output."""
     return re.findall(r"Running stage '([^']+)'", output)
+
+
+def real_params(world: Path) -> dict:
+    """TINY in real mode, on the ImageFolder trees ``world/{source,train,test}`` and the weights
+    file ``world/resnet18.pth``."""
+    return merged(
+        TINY,
+        {
+            "mode": "real",
+            "real": {
+                "source_dir": str(world / "source"),
+                "target_train_dir": str(world / "train"),
+                "target_test_dir": str(world / "test"),
+                "target_concept": "class_1",
+                "weights": str(world / "resnet18.pth"),
+                "arch": "resnet18",
+                "image_size": 64,
+            },
+            "cluster": {"k": 3},
+            "select": {"k": 2},
+            "finetune": {"epochs": 1, "batch_size": 4},
+        },
+    )
+
+
+def run_module(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m <args>`` in the repository copy (a stage script, e.g. ``stages.score``)."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=root, env=env(), capture_output=True, text=True)

@@ -1,7 +1,7 @@
 """Transferability scores for model selection: one small module per score, one function each.
 
 Every score returns a float where higher means "better model to fine-tune on this target", and
-raises ``reprise.errors.InputError`` with a one-line message on bad input. Sample the target
+raises ``reprise.core.errors.InputError`` with a one-line message on bad input. Sample the target
 first with ``sample_per_class`` (at most 25 images a class, as the linearized model-selection
 paper does).
 """
@@ -15,6 +15,7 @@ from reprise.transferability.logme import logme
 from reprise.transferability.nce import nce
 from reprise.transferability.rsa import rsa
 from reprise.transferability.sampling import sample_per_class
+from reprise.transferability.source_head import source_head_softmax
 
 SCORES = {
     "lfc": lfc,
@@ -41,5 +42,5 @@ SCORE_INPUTS = {
 
 __all__ = [
     "SCORES", "SCORE_INPUTS", "domain_similarity", "feature_metric_components", "feature_metrics",
-    "label_correlation", "leep", "lfc", "lgc", "logme", "nce", "rsa", "sample_per_class",
+    "label_correlation", "leep", "lfc", "lgc", "logme", "nce", "rsa", "sample_per_class", "source_head_softmax",
 ]

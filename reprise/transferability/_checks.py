@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reprise.errors import InputError
+from reprise.core.errors import InputError
 
 
 def check_labels(labels, n: int | None = None, *, min_classes: int = 2, name: str = "labels") -> np.ndarray:

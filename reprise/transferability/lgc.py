@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, jacrev, vmap
 
-from reprise.errors import InputError
+from reprise.core.errors import InputError
 from reprise.transferability._checks import check_labels
 from reprise.transferability.lfc import label_correlation
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reprise.errors import InputError
+from reprise.core.errors import InputError
 from reprise.transferability._checks import check_matrix
 
 

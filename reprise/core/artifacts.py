@@ -1,0 +1,123 @@
+"""Reading and writing the pipeline's artifacts: Parquet tables, CSV, NPY arrays and JSON
+(checkpoints: :mod:`reprise.core.checkpoints`). No torch here, so a report stage that only reads
+artifacts does not load the training stack.
+
+Every writer is atomic: it writes next to the destination and renames at the end, so a stage that
+fails leaves either the old file or nothing, never half of a new one. Every reader turns a
+missing or unreadable file into a one-line :class:`~reprise.core.errors.InputError` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from reprise.core.errors import InputError
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the destination's folder; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def write_npy(array: np.ndarray, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+
+
+def _json_ready(value, digits: int | None):
+    """``value`` with numpy scalars as Python numbers, NaN and infinities as None (JSON has
+    neither, and DVC shows null as '-'), and floats rounded to ``digits`` places when given."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v, digits) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, digits) if digits is not None else value
+    return value
+
+
+def write_json(obj, path: str | Path, digits: int | None = None) -> None:
+    """Write ``obj`` as JSON; ``digits`` rounds every float (metrics that people read)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_json_ready(obj, digits), indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"missing file {path}: run the stage that writes it first (dvc repro)")
+    return path
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(existing(path))
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(f"cannot read {path} as Parquet ({type(exc).__name__}); rerun the stage that writes it") from exc
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(existing(path))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read {path} as CSV ({type(exc).__name__}); check the file") from exc
+
+
+def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
+    try:
+        return np.load(existing(path), mmap_mode="r" if mmap else None, allow_pickle=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read {path} as a NumPy .npy array ({exc}); check the file") from exc
+
+
+def read_json(path: str | Path):
+    try:
+        return json.loads(existing(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON (line {exc.lineno}); rerun the stage that writes it") from exc
+

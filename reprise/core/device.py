@@ -1,0 +1,41 @@
+"""Where training and extraction run: CUDA when present (with bf16 autocast and channels-last),
+otherwise the CPU in float32."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from reprise.core.errors import InputError
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when available, else the CPU; ``cpu``/``cuda``/``cuda:1`` force one."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device {name!r} asked for but CUDA is not available; set device: auto or cpu")
+    return torch.device(name)
+
+
+def autocast(device: torch.device):
+    """Mixed precision (bf16) on CUDA; a no-op on the CPU."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """Move a model to the device, channels-last on CUDA."""
+    model = model.to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Move an image batch to the device (pinned, non-blocking, channels-last on CUDA)."""
+    if device.type == "cuda":
+        return x.pin_memory().to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+    return x

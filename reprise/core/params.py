@@ -1,0 +1,30 @@
+"""``params.yaml``: the one place where every knob of the pipeline lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from reprise.core.errors import InputError
+
+
+def load_params(path: str | Path = "params.yaml") -> dict:
+    """The params file as a nested dict; a missing or malformed file is an :class:`InputError`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"missing {path}: run from the repository root, where params.yaml lives")
+    try:
+        params = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(params, dict):
+        raise InputError(f"{path} must hold a mapping of sections (world, pretrain, uot, ...)")
+    return params
+
+
+def section(params: dict, name: str) -> dict:
+    """One section of the params, e.g. ``section(params, "uot")``."""
+    if name not in params or not isinstance(params[name], dict):
+        raise InputError(f"params.yaml has no section {name!r}")
+    return params[name]

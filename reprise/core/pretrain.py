@@ -1,0 +1,123 @@
+"""Pre-training of a backbone on the source pool, with or without its labels, keeping
+checkpoints along the way.
+
+The kept checkpoints are what the checkpoint study (the third paper) compares; the last one is
+the backbone that selection and fine-tuning start from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from reprise.core.accuracy import accuracy
+from reprise.core.backbones import build_backbone
+from reprise.core.checkpoints import backbone_checkpoint, checkpoint_path, write_checkpoint
+from reprise.core.contrastive import ProjectionHead, nt_xent
+from reprise.core.device import autocast, prepare_model, to_device
+from reprise.core.errors import InputError
+from reprise.core.images import ImageSpec, ImageTable
+from reprise.core.progress import progress_bar
+from reprise.core.training import seed_all, sgd_nesterov, step_schedule
+from reprise.core.views import contrastive_view, weak_view
+
+MODES = ("supervised", "contrastive")
+
+
+def pretrain(
+    pool: ImageTable,
+    pool_val: ImageTable | None,
+    spec: ImageSpec,
+    out_dir: str | Path,
+    *,
+    mode: str,
+    arch: str,
+    arch_kwargs: dict,
+    epochs: int,
+    keep_epochs: list[int],
+    batch_size: int,
+    lr: float,
+    momentum: float,
+    weight_decay: float,
+    seed: int,
+    device: torch.device,
+    projection_dim: int = 128,
+    temperature: float = 0.2,
+    progress: bool = True,
+    desc: str | None = None,
+) -> pd.DataFrame:
+    """Pre-train a backbone on the pool.
+
+    ``supervised``: a linear head and cross-entropy on the pool's class labels. ``contrastive``:
+    a projection head (hidden width = feature width, ``projection_dim`` out) and the SimCLR loss
+    of :mod:`reprise.core.contrastive` on two views of every image; the labels are never read.
+
+    Writes ``epoch_NNN.pt`` (see :func:`reprise.core.checkpoints.backbone_checkpoint`, with the head under
+    ``source_head`` or ``projection_head``) for every epoch in ``keep_epochs`` and for the last
+    epoch, which is always kept, and returns the per-epoch log ``epoch, lr, train_loss,
+    train_acc, val_acc``; the accuracies (``val_acc`` on ``pool_val`` at kept epochs) are
+    measured for supervised training only (``val_acc`` when ``pool_val`` is given).
+    """
+    if mode not in MODES:
+        raise InputError(f"pretrain.mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if epochs < 1:
+        raise InputError(f"pretrain.epochs must be at least 1, got {epochs}")
+    bad = [e for e in keep_epochs if not 1 <= e <= epochs]
+    if bad:
+        raise InputError(f"pretrain.keep_epochs {bad} fall outside 1..{epochs} (pretrain.epochs)")
+    generator = seed_all(seed)
+    backbone = prepare_model(build_backbone(arch, arch_kwargs), device)
+    if mode == "supervised":
+        head = nn.Linear(backbone.feature_dim, pool.num_classes).to(device)
+    else:
+        head = ProjectionHead(backbone.feature_dim, backbone.feature_dim, projection_dim).to(device)
+    params = list(backbone.parameters()) + list(head.parameters())
+    optimizer = sgd_nesterov(params, lr, momentum, weight_decay)
+    steps_per_epoch = -(-len(pool) // batch_size)
+    schedule = step_schedule(optimizer, epochs * steps_per_epoch)
+    rows = []
+    bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress)
+    for epoch in range(1, epochs + 1):
+        backbone.train()
+        head.train()
+        lr_now = optimizer.param_groups[0]["lr"]
+        loss_sum = correct = seen = 0.0
+        for raw, y, _ in pool.raw_batches(spec, batch_size, shuffle=True, generator=generator):
+            with autocast(device):
+                if mode == "supervised":
+                    y = y.to(device)
+                    logits = head(backbone(to_device(weak_view(raw, spec, generator), device)))
+                    loss = F.cross_entropy(logits.float(), y)
+                    correct += float((logits.argmax(1) == y).sum())
+                else:
+                    views = torch.cat([contrastive_view(raw, spec, generator), contrastive_view(raw, spec, generator)])
+                    z = head(backbone(to_device(views, device)))
+                    loss = nt_xent(z[: len(raw)], z[len(raw) :], temperature)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.item() * len(raw)
+            seen += len(raw)
+            bar.update()
+            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}")
+        kept = epoch in keep_epochs or epoch == epochs
+        supervised = mode == "supervised"
+        val_acc = accuracy(backbone, head, pool_val, spec, device) if kept and supervised and pool_val is not None else float("nan")
+        train_acc = correct / seen if supervised else float("nan")
+        rows.append({"epoch": epoch, "lr": lr_now, "train_loss": loss_sum / seen, "train_acc": train_acc, "val_acc": val_acc})
+        if kept:
+            extra = (
+                {"source_head": head.state_dict(), "source_val_acc": val_acc}
+                if supervised
+                else {"projection_head": head.state_dict(), "projection": {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}}
+            )
+            ckpt = backbone_checkpoint(backbone, arch, arch_kwargs, spec, epoch=epoch, pretrain_mode=mode, **extra)
+            write_checkpoint(ckpt, checkpoint_path(out_dir, epoch))
+    bar.close()
+    return pd.DataFrame(rows)
+

@@ -1,0 +1,33 @@
+"""Pieces shared by pre-training and fine-tuning: seeding, and SGD with the paper's step schedule."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+from reprise.core.errors import InputError
+
+
+def seed_all(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a CPU generator for data order and augmentation."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def sgd_nesterov(params, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
+    """SGD with Nesterov momentum, as the paper fine-tunes (§4.1)."""
+    for name, value in (("lr", lr), ("momentum", momentum)):
+        if not value > 0:
+            raise InputError(f"{name} must be positive, got {value}")
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
+
+
+def step_schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.MultiStepLR:
+    """Learning rate divided by 10 at 60% and 80% of training (the paper's 60th and 80th of 100
+    epochs), stepped once per optimisation step."""
+    milestones = sorted({max(1, int(total_steps * 0.6)), max(1, int(total_steps * 0.8))})
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)

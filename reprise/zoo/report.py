@@ -1,0 +1,129 @@
+"""The model-selection report: the paper's Fig. 4, Fig. 6 and Table 3 in miniature, as tables and
+figures. :func:`selection_table` compares each score's ranking of the zoo with the fine-tuned
+accuracies: Spearman correlation (Fig. 6b), trials needed to reach the best member (Fig. 6a),
+accuracy gain of the best of the top 3 over the default member (Fig. 4), and cost relative to
+one fine-tuning (Table 3)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+METRICS = ("spearman", "trials_to_best", "top_gain", "relative_cost")
+
+
+def selection_table(scores: pd.DataFrame, accuracy: pd.DataFrame, default_member: str, top: int = 3) -> pd.DataFrame:
+    """How well each score picks members, per score, target, regime and fine-tuning seed.
+
+    ``scores``: columns ``member, target, regime, score, value, seconds``; ``accuracy``: columns
+    ``member, target, regime, seed, top1, seconds`` (fine-tuned test accuracy). Returns columns
+    ``score, target, regime, seed, spearman, trials_to_best, top_gain, relative_cost``: rank correlation
+    of score and accuracy over the members; position of the most accurate member in the score's
+    ranking (1: the first member tried is the best); best accuracy among the ``top`` highest
+    scored members minus the default member's; the score's time over one fine-tuning's. The
+    ``random`` rows give the expectation of a random ranking, the ``oracle`` rows the ranking
+    by the fine-tuned accuracy itself (the best gain possible).
+    """
+    rows = []
+    for (target, regime, seed), acc in accuracy.groupby(["target", "regime", "seed"]):
+        acc = acc.set_index("member")["top1"]
+        finetune_seconds = accuracy[(accuracy["target"] == target) & (accuracy["regime"] == regime)]["seconds"].mean()
+        default = acc[default_member]
+        best = acc.idxmax()
+        members = list(acc.index)
+        for name, part in scores[(scores["target"] == target) & (scores["regime"] == regime)].groupby("score"):
+            value = part.set_index("member")["value"].reindex(members)
+            if value.isna().any():
+                continue
+            ranking = value.sort_values(ascending=False, kind="stable").index
+            rows.append(
+                {
+                    "score": name,
+                    "target": target,
+                    "regime": regime,
+                    "seed": seed,
+                    "spearman": spearmanr(value, acc).statistic,
+                    "trials_to_best": int(list(ranking).index(best)) + 1,
+                    "top_gain": acc[list(ranking[:top])].max() - default,
+                    "relative_cost": part["seconds"].mean() / finetune_seconds,
+                }
+            )
+        subsets = list(itertools.combinations(members, min(top, len(members))))
+        rows.append({"score": "oracle", "target": target, "regime": regime, "seed": seed, "spearman": 1.0, "trials_to_best": 1, "top_gain": acc.max() - default, "relative_cost": float(len(members))})
+        rows.append(
+            {
+                "score": "random",
+                "target": target,
+                "regime": regime,
+                "seed": seed,
+                "spearman": 0.0,
+                "trials_to_best": (len(members) + 1) / 2,
+                "top_gain": float(np.mean([acc[list(s)].max() for s in subsets])) - default,
+                "relative_cost": 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
+    """Every metric averaged over the targets, then its mean and standard deviation over the
+    fine-tuning seeds, per score and regime (``oracle`` first, ``random`` last)."""
+    per_seed = per_target.groupby(["regime", "score", "seed"], as_index=False)[list(METRICS)].mean()
+    grouped = per_seed.groupby(["regime", "score"])[list(METRICS)]
+    summary = grouped.mean().join(grouped.std(ddof=1).fillna(0.0), rsuffix="_std").reset_index()
+    summary["order"] = summary["score"].map({"oracle": 0, "random": 2}).fillna(1)
+    return summary.sort_values(["regime", "order", "score"]).drop(columns="order").reset_index(drop=True)
+
+
+def report_metrics(summary: pd.DataFrame) -> dict:
+    """``results/zoo/metrics.json``: per regime and score, the four metrics of :func:`summarise`."""
+    return {regime: {row["score"]: {k: float(row[k]) for k in METRICS} for _, row in part.iterrows()} for regime, part in summary.groupby("regime")}
+
+
+def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
+    """Gain of the best of the top 3 over the default member, per target (rows) and score
+    (columns), one panel per regime (Fig. 4)."""
+    regimes = sorted(per_target["regime"].unique())
+    fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 3.2), dpi=120, squeeze=False)
+    for ax, regime in zip(axes[0], regimes):
+        table = per_target[per_target["regime"] == regime].pivot_table(index="target", columns="score", values="top_gain", aggfunc="mean")
+        columns = ["oracle"] + sorted(c for c in table.columns if c not in ("oracle", "random")) + ["random"]
+        table = table[[c for c in columns if c in table.columns]]
+        limit = max(float(np.nanmax(np.abs(table.to_numpy()))), 0.5)
+        image = ax.imshow(table.to_numpy(), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
+        for (i, j), value in np.ndenumerate(table.to_numpy()):
+            ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=7)
+        ax.set_title(f"{regime}: top-3 gain over the default expert (points)", fontsize=9)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
+    """Spearman correlation with fine-tuned accuracy and trials to reach the best member, per
+    score and regime, with the spread over seeds (Fig. 6)."""
+    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=120)
+    scores = [s for s in summary["score"].unique() if s != "oracle"]
+    regimes = sorted(summary["regime"].unique())
+    width = 0.8 / len(regimes)
+    for r, regime in enumerate(regimes):
+        part = summary[summary["regime"] == regime].set_index("score").reindex(scores)
+        x = np.arange(len(scores)) + (r - (len(regimes) - 1) / 2) * width
+        rho_ax.bar(x, part["spearman"], width, yerr=part["spearman_std"], label=regime, capsize=2)
+        trials_ax.bar(x, part["trials_to_best"], width, yerr=part["trials_to_best_std"], label=regime, capsize=2)
+    for ax, label in ((rho_ax, "Spearman ρ with fine-tuned top-1"), (trials_ax, "trials to reach the best member")):
+        ax.set_xticks(range(len(scores)), scores, rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.axhline(0, color="black", linewidth=0.5)
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,97 @@
+"""Model selection without fine-tuning: every transferability score of a zoo member on every zoo
+target, timed (the linearized model-selection paper, §3.3 and §4.3).
+
+:func:`score_member` computes the scores of :mod:`reprise.transferability` for one member on one
+target sample; :func:`score_on_targets` does it for every target and regime;
+:mod:`reprise.zoo.report` judges the scores against the fine-tuned accuracies.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from reprise.core import layout
+from reprise.core.backbones import last_conv
+from reprise.core.errors import InputError
+from reprise.core.features import extract_features
+from reprise.core.images import ImageSpec, ImageTable
+from reprise.reuse.units import unit_means
+from reprise.transferability import domain_similarity, feature_metrics, leep, lfc, lgc, logme, nce, rsa, source_head_softmax
+from reprise.zoo.targets import REGIMES, read_regime
+
+SCORE_NAMES = ("lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics")
+
+
+def score_member(
+    backbone: torch.nn.Module,
+    spec: ImageSpec,
+    source_head: dict | None,
+    sample: ImageTable,
+    probe_features: np.ndarray,
+    source_means: tuple[np.ndarray, np.ndarray] | None,
+    device: torch.device,
+    lgc_projection_dim: int = 10_000,
+    seed: int = 0,
+) -> list[dict]:
+    """Every score of one member on one target sample: rows ``score, value, seconds``.
+
+    ``sample``: the target images to score on (at most 25 a class, as the paper does);
+    ``source_head``: the member's pre-training classifier (LEEP and NCE need it; NaN without);
+    ``probe_features``: features of the same images from a network trained on the target (RSA);
+    ``source_means``: class means and sizes of the member's pre-training data in its own features
+    (domain similarity; NaN without). A feature-based score's time includes the forward pass.
+    """
+    labels = sample.labels
+    started = time.perf_counter()
+    features = extract_features(backbone, spec, sample, device, progress=False).astype(np.float64)
+    forward = time.perf_counter() - started
+
+    def timed(name, compute, base=forward):
+        start = time.perf_counter()
+        value = compute()
+        return {"score": name, "value": float(value), "seconds": base + time.perf_counter() - start}
+
+    rows = [timed("lfc", lambda: lfc(features, labels)), timed("logme", lambda: logme(features, labels))]
+    images = torch.cat([x for x, _, _ in sample.batches(spec, 256)])
+    rows.append(timed("lgc", lambda: lgc(backbone.to(device).eval(), last_conv(backbone), images, labels, int(labels.max()) + 1, lgc_projection_dim, seed, batch_size=64), base=0.0))
+    if source_head is not None:
+        probs = source_head_softmax(features, source_head)
+        rows += [timed("leep", lambda: leep(probs, labels)), timed("nce", lambda: nce(probs.argmax(1), labels))]
+    else:
+        rows += [{"score": name, "value": float("nan"), "seconds": float("nan")} for name in ("leep", "nce")]
+    if source_means is not None:
+        target_means, target_counts = unit_means(features, labels, int(labels.max()) + 1, "target class")
+        rows.append(timed("domain_similarity", lambda: domain_similarity(source_means[0], source_means[1], target_means, target_counts)))
+    else:
+        rows.append({"score": "domain_similarity", "value": float("nan"), "seconds": float("nan")})
+    rows += [timed("rsa", lambda: rsa(features, probe_features)), timed("feature_metrics", lambda: feature_metrics(features))]
+    return rows
+
+
+def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """Class means and sizes of a member's pre-training images in its own features (domain similarity)."""
+    features = extract_features(backbone, spec, pool, device, progress=False)
+    return unit_means(features, pool.labels, pool.num_classes, "source class")
+
+
+def score_on_targets(
+    member: str, backbone: torch.nn.Module, spec: ImageSpec, source_head: dict | None, targets: list[str],
+    source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device, lgc_projection_dim: int, seed: int,
+) -> pd.DataFrame:
+    """Every score of one member on every target and regime prepared by the zoo_targets stage:
+    columns ``member, target, regime, score, value, seconds``; a non-finite score is an error."""
+    rows = []
+    for target in targets:
+        for regime in REGIMES:
+            prepared = read_regime(layout.zoo_target_dir(target), regime)
+            scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device, lgc_projection_dim, seed)
+            rows += [{"member": member, "target": target, "regime": regime, **row} for row in scores]
+            print(target, regime, {r["score"]: round(r["value"], 4) for r in scores}, flush=True)
+    table = pd.DataFrame(rows)
+    if not np.isfinite(table["value"].dropna()).all():
+        raise InputError(f"zoo member {member} gave a non-finite score; check its weights")
+    return table

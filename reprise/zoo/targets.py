@@ -1,0 +1,138 @@
+"""The model zoo's target tasks, each in a full and a few-shot regime (the linearized
+model-selection paper, §4.2): embedded ones by name (``mnist`` or ``digits``, real handwriting, or
+a glyph concept rendered anew), real ones as ImageFolder directories (``{name: cub, train_dir:
+DIR, test_dir: DIR}``). With each regime come the sample that the scores read and the features
+of that sample from a probe network trained on the target (RSA's reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reprise.core.artifacts import read_npy, write_json, write_npy
+from reprise.core.backbones import build_backbone
+from reprise.core.errors import InputError
+from reprise.core.features import extract_features
+from reprise.core.finetune import finetune
+from reprise.core.images import GLYPH_SPEC, ImageTable
+from reprise.transferability import sample_per_class
+from reprise.world.glyphs import CONCEPTS
+from reprise.world.handwriting import HANDWRITING
+from reprise.world.targets import TargetSplits, folder_target, glyph_target, handwriting_target
+
+REGIMES = ("full", "few")
+
+
+@dataclass(frozen=True)
+class ZooTarget:
+    name: str                    # also the folder of its artifacts under data/zoo/targets
+    train_dir: str | None = None  # real target: ImageFolder directories
+    test_dir: str | None = None
+
+
+def parse_targets(entries) -> list[ZooTarget]:
+    """``zoo.targets``: embedded names, or ``{name, train_dir, test_dir}`` for a real target; a
+    malformed list is a one-line error."""
+    if not isinstance(entries, list) or not entries:
+        raise InputError(f"zoo.targets must be a non-empty list of targets, got {entries!r}")
+    targets = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            if set(entry) != {"name", "train_dir", "test_dir"}:
+                raise InputError(f"a real zoo target needs exactly name, train_dir and test_dir; got {entry!r}")
+            target = ZooTarget(str(entry["name"]), str(entry["train_dir"]), str(entry["test_dir"]))
+        elif entry in HANDWRITING or entry in CONCEPTS:
+            target = ZooTarget(entry)
+        else:
+            raise InputError(f"unknown zoo target {entry!r}; use one of {', '.join(HANDWRITING + CONCEPTS)} or {{name, train_dir, test_dir}}")
+        if not target.name or "/" in target.name or target.name.startswith("."):
+            raise InputError(f"zoo target name {target.name!r} must be a plain folder name")
+        targets.append(target)
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise InputError(f"zoo.targets names must be distinct, got {names}")
+    return targets
+
+
+def target_splits(target: ZooTarget, full_per_class: int, test_per_class: int, seed: int) -> TargetSplits:
+    """A zoo target's training and test images: ``mnist`` or ``digits`` (real handwriting) and
+    glyph concepts rendered anew take ``full_per_class`` and ``test_per_class`` images a class; a
+    real target takes every image of its folders, its training images shuffled by ``seed`` (so
+    that :func:`few_shot` draws at random)."""
+    if target.train_dir is not None:
+        splits = folder_target(target.train_dir, target.test_dir, None)
+        order = np.random.default_rng(seed).permutation(len(splits.train))
+        return TargetSplits(splits.train.subset(order), splits.test, {**splits.meta, "name": target.name})
+    if target.name in HANDWRITING:
+        return handwriting_target(target.name, full_per_class, test_per_class, seed)
+    return glyph_target(target.name, full_per_class, test_per_class, seed)
+
+
+def few_shot(train: ImageTable, per_class: int) -> ImageTable:
+    """The first ``per_class`` images of every class of a (shuffled) training split."""
+    position = train.index.groupby("label").cumcount().to_numpy()
+    return train.subset(np.flatnonzero(position < per_class))
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One regime of a zoo target: its training images, the rows of them that the scores read
+    (at most ``zoo.score_per_class`` a class) and a probe network's features of those rows."""
+
+    train: ImageTable
+    score_rows: np.ndarray      # int64 [sample]
+    probe_features: np.ndarray  # float32 [sample, d]
+
+    @property
+    def sample(self) -> ImageTable:
+        return self.train.subset(self.score_rows)
+
+
+@dataclass(frozen=True)
+class PreparedTarget:
+    regimes: dict[str, Regime]
+    test: ImageTable
+    meta: dict  # name, concept, class_names, and the image counts
+
+    def write(self, out_dir: str | Path) -> None:
+        """``<regime>`` image tables, ``score_rows_<regime>.npy``, ``probe_<regime>.npy``,
+        the ``test`` table and ``meta.json`` under ``out_dir``."""
+        for name, regime in self.regimes.items():
+            regime.train.write(f"{out_dir}/{name}")
+            write_npy(regime.score_rows, f"{out_dir}/score_rows_{name}.npy")
+            write_npy(regime.probe_features, f"{out_dir}/probe_{name}.npy")
+        self.test.write(f"{out_dir}/test")
+        write_json(self.meta, f"{out_dir}/meta.json")
+
+
+def read_regime(target_dir: str | Path, regime: str) -> Regime:
+    return Regime(ImageTable.read(f"{target_dir}/{regime}"), read_npy(f"{target_dir}/score_rows_{regime}.npy"), read_npy(f"{target_dir}/probe_{regime}.npy"))
+
+
+def read_test(target_dir: str | Path) -> ImageTable:
+    return ImageTable.read(f"{target_dir}/test")
+
+
+def prepare_target(
+    target: ZooTarget, *, full_per_class: int, few_per_class: int, test_per_class: int, score_per_class: int, seed: int,
+    probe_widths: list[int], probe_epochs: int, batch_size: int, lr: float, momentum: float, weight_decay: float, device: torch.device,
+) -> PreparedTarget:
+    """A zoo target's regimes (``full``, and ``few``: ``few_per_class`` images a class of it),
+    each with its score sample and RSA probe: the glyph architecture (``probe_widths``) trained
+    from scratch on the regime's training images for ``probe_epochs``."""
+    splits = target_splits(target, full_per_class, test_per_class, seed)
+    regimes = {}
+    for name, train in (("full", splits.train), ("few", few_shot(splits.train, few_per_class))):
+        rows = sample_per_class(train.labels, score_per_class, seed=seed)
+        probe, _, _ = finetune(
+            build_backbone("glyph_resnet", {"widths": list(probe_widths)}), GLYPH_SPEC, train, None, epochs=probe_epochs,
+            batch_size=batch_size, lr=lr, momentum=momentum, weight_decay=weight_decay, lam=0.0, seed=seed, device=device,
+            desc=f"probe {target.name} {name}",
+        )
+        regimes[name] = Regime(train, rows, extract_features(probe, GLYPH_SPEC, train.subset(rows), device, progress=False))
+    meta = {**splits.meta, "train": {name: len(r.train) for name, r in regimes.items()}, "test": len(splits.test)}
+    return PreparedTarget(regimes, splits.test, meta)

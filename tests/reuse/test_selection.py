@@ -1,0 +1,102 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from builders import clustered
+from reprise.core.errors import InputError
+from reprise.reuse.selection import score_units, scores_table, top_k
+
+
+def test_float32_paper_features_give_the_same_cub_recall(paper_means):
+    source = np.load(paper_means / "mocov2_resnet50" / "imagenet_means.npy").astype(np.float32)
+    target = np.load(paper_means / "mocov2_resnet50" / "cub_means.npy").astype(np.float32)
+    birds = (pd.read_csv(paper_means / "imagenet_classes.csv")["concept"] == "bird").to_numpy()
+    scores = score_units(source, target)
+    assert scores.solver["converged"]
+    assert birds[top_k(scores, 100)].sum() == 55
+
+
+@pytest.mark.parametrize("method,cost", [("uot", "cos"), ("uot", "l2"), ("greedy", "cos"), ("greedy", "l2")])
+def test_similarity_methods_rank_near_units_first(method, cost):
+    source, target = clustered()
+    scores = score_units(source, target, method, cost=cost, eps_c=0.1)
+    assert set(top_k(scores, 10).tolist()) == set(range(10))
+
+
+def test_numpy_torch_and_streamed_inputs_agree(tmp_path):
+    source, target = clustered(1, n_source=500)
+    reference = score_units(source, target).scores
+    as_torch = score_units(torch.tensor(source), torch.tensor(target)).scores
+    streamed = score_units(source, target, block_rows=64).scores
+    cached = score_units(source, target, block_rows=64, cost_cache=tmp_path / "cost.bin").scores
+    np.save(tmp_path / "source.npy", source)
+    memmapped = score_units(np.load(tmp_path / "source.npy", mmap_mode="r"), target, block_rows=100).scores
+    for other in (as_torch, streamed, cached, memmapped):
+        np.testing.assert_allclose(other, reference, rtol=1e-9)
+    assert (tmp_path / "cost.bin").stat().st_size == 500 * 5 * 8
+
+
+def test_greedy_is_minus_the_mean_cost():
+    source, target = clustered(2)
+    scores = score_units(source, target, "greedy", cost="l2", eps_c=1.0).scores[0]
+    expected = -np.linalg.norm(source[:, None] - target[None], axis=2).mean(1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-9)
+
+
+def test_batched_targets_equal_separate_calls():
+    source, target = clustered(3, n_target=6)
+    batched = score_units(source, [target[:2], target[2:], target])
+    for b, part in enumerate((target[:2], target[2:], target)):
+        np.testing.assert_allclose(batched.scores[b], score_units(source, part).scores[0], rtol=1e-9)
+
+
+def test_random_is_seeded_and_label_selects_the_concept():
+    source, target = clustered(4)
+    first, again, other = (score_units(source, target, "random", seed=s).scores for s in (7, 7, 8))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    concepts = ["digit" if i % 3 == 0 else "letter" for i in range(len(source))]
+    label = score_units(source, target, "label", source_concepts=concepts, target_concept="digit")
+    assert top_k(label, k=5).tolist() == list(range(0, len(source), 3))
+    assert len(top_k(score_units(source, target, "none"), k=5)) == 0
+
+
+def test_ranks_are_one_based_and_stable():
+    source, target = clustered(5)
+    table = scores_table(score_units(source, target))
+    assert sorted(table["rank"]) == list(range(1, len(source) + 1))
+    best = table.sort_values("rank")["unit"].to_numpy()
+    assert np.array_equal(best[:10], top_k(score_units(source, target), 10))
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda s, t: (np.where(np.arange(s.size).reshape(s.shape) == 7, np.nan, s), t), "source features row 0 contains NaN or Inf"),
+        (lambda s, t: (s, np.vstack([t[:1], np.full((1, t.shape[1]), np.inf)])), "target features row 1 contains NaN or Inf"),
+        (lambda s, t: (s, t[:, :-1]), "have 7 dimensions but source features have 8"),
+        (lambda s, t: (s[:0], t), "must be a non-empty 2-d array"),
+    ],
+)
+def test_bad_features_are_clear_errors(change, message):
+    source, target = clustered(6)
+    with pytest.raises(InputError, match=message):
+        score_units(*change(source, target))
+
+
+def test_bad_parameters_are_clear_errors():
+    source, target = clustered(7)
+    for kwargs, message in [
+        ({"eps": 0}, "eps must be a positive number"),
+        ({"tau1": -1.0}, "tau1 must be a positive number"),
+        ({"tau2": 0.0}, "tau2 must be a positive number"),
+        ({"eps_c": 0.0}, "eps_c must be a positive number"),
+        ({"method": "magic"}, "unknown selection method"),
+        ({"cost": "manhattan"}, "unknown cost"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            score_units(source, target, **kwargs)
+    with pytest.raises(InputError, match="select.k = 61 is larger than the 60 source units"):
+        top_k(score_units(source, target), 61)
+    with pytest.raises(InputError, match="the cosine cost is undefined"):
+        score_units(np.vstack([source, np.zeros((1, 8))]), target)
