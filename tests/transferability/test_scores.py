@@ -300,9 +300,19 @@ def call(name: str, labels: np.ndarray):
     return fn(feats, labels)
 
 
+# The range each score's definition allows: correlations in [-1, 1], log-likelihoods and negative
+# entropies at most 0, e^{-γ·EMD} in (0, 1], sparsities in [0, 1]; LogME is any real number.
+RANGES = {"lfc": (-1, 1), "lgc": (-1, 1), "rsa": (-1, 1), "leep": (-np.inf, 0), "nce": (-np.inf, 0),
+          "domain_similarity": (0, 1), "feature_metrics": (0, 1), "logme": (-np.inf, np.inf)}
+
+
 @pytest.mark.parametrize("name", sorted(SCORES))
-def test_every_score_runs_on_valid_input(name):
-    assert np.isfinite(call(name, np.array([0, 1, 2, 0, 1, 2, 0, 1])))
+def test_every_score_runs_on_valid_input_and_stays_in_its_range(name):
+    low, high = RANGES[name]
+    value = call(name, np.array([0, 1, 2, 0, 1, 2, 0, 1]))
+    assert np.isfinite(value) and low <= value <= high
+    if name == "leep":  # uniform source predictions: LEEP is the mean log frequency of the labels
+        assert value == pytest.approx(np.mean(np.log(np.array([3, 3, 2, 3, 3, 2, 3, 3]) / 8)))
 
 
 @pytest.mark.parametrize("name", sorted(set(SCORES) - LABEL_FREE))
