@@ -30,6 +30,11 @@ def _finite(x: float) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
+def signed(value: float | None) -> str:
+    """A correlation or trend for people: ``+0.47``, or ``n/a`` where it is undefined (None)."""
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
 def _mean_std(values) -> tuple[float, float]:
     values = np.asarray(values, dtype=np.float64)
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
@@ -108,7 +113,7 @@ def finding_statement(f: dict, summary: pd.DataFrame) -> str:
         return (f"The paper's finding does not hold here: the best feature extractor is the last checkpoint "
                 f"(epoch {last}, FE {fe(last)}%), so no middle checkpoint beats it; FT is best at epoch "
                 f"{f['best_ft_epoch']} ({ft(f['best_ft_epoch'])}%). Trends over epochs (Kendall τ): FE "
-                f"{f['fe_trend_kendall_tau']:+.2f}, FT {f['ft_trend_kendall_tau']:+.2f}.")
+                f"{signed(f['fe_trend_kendall_tau'])}, FT {signed(f['ft_trend_kendall_tau'])}.")
     verdict = "holds" if f["holds"] else "does not hold clearly"
     return (f"The paper's finding {verdict} here: FE is best at epoch {best} ({fe(best)}%) against {fe(last)}% at the "
             f"last epoch {last} (paired gap {f['fe_gap_best_minus_last']:+.2f} ± {f['fe_gap_std']:.2f} points), while FT from "
@@ -235,7 +240,6 @@ def markdown_summary(summary: pd.DataFrame, statement: str, table: dict, evoluti
         lines.append(f"| {epoch} | {fmt_cell('pretrained', 'F_m')} | {fmt_cell('pretrained', 'F_r')} | {fmt_cell('finetuned', 'F_m')} | "
                      f"{fmt_cell('finetuned', 'F_r')} | {g.loc[('pretrained', 'F_m'), 'k_mean']:.1f} |")
     lines += ["", "Transferability scores against FT top-1 across checkpoints (§4.5):", "", "| score | Pearson r | Kendall τ | τ per seed |", "|---|---|---|---|"]
-    fmt = lambda v: "n/a" if v is None else f"{v:+.2f}"  # noqa: E731
     for key, entry in corr.items():
-        lines.append(f"| {SCORE_NAMES[key]} | {fmt(entry['pearson'])} | {fmt(entry['kendall_tau'])} | {', '.join(fmt(t) for t in entry['kendall_tau_per_seed']) or 'n/a'} |")
+        lines.append(f"| {SCORE_NAMES[key]} | {signed(entry['pearson'])} | {signed(entry['kendall_tau'])} | {', '.join(signed(t) for t in entry['kendall_tau_per_seed']) or 'n/a'} |")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
-from reprise.checkpoints.analysis import SCORE_NAMES, SCORES, role_labels  # noqa: E402
+from reprise.checkpoints.analysis import SCORE_NAMES, SCORES, role_labels, signed  # noqa: E402
 from reprise.checkpoints.records import CheckpointStudy  # noqa: E402
 
 
@@ -134,8 +134,7 @@ def plot_scores(summary: pd.DataFrame, corr: dict, path: str | Path) -> None:
         for xi, yi, epoch in zip(x, summary["ft"], summary["epoch"]):
             ax.annotate(str(epoch), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
         tau, r = corr[key]["kendall_tau"], corr[key]["pearson"]
-        fmt = lambda v: "n/a" if v is None else f"{v:+.2f}"  # noqa: E731
-        ax.set_title(f"{SCORE_NAMES[key]}: τ {fmt(tau)}, r {fmt(r)}", fontsize=9)
+        ax.set_title(f"{SCORE_NAMES[key]}: τ {signed(tau)}, r {signed(r)}", fontsize=9)
         ax.set_xlabel(SCORE_NAMES[key] + (" (%)" if key == "source_val_acc" else ""))
     axes[0].set_ylabel("FT top-1 (%)")
     fig.tight_layout()

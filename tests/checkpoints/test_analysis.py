@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from builders import fake_seeds
-from reprise.checkpoints.analysis import (checkpoint_roles, correlations, finding, role_labels, spectral_evolution, spectral_table,
-                                          trajectory_summary)
+from reprise.checkpoints.analysis import (checkpoint_roles, correlations, finding, finding_statement, role_labels, spectral_evolution,
+                                          spectral_table, trajectory_summary)
 
 
 def test_finding_holds_only_for_a_middle_fe_peak_with_ft_improving():
@@ -32,3 +32,13 @@ def test_correlations_and_spectral_table():
     table = spectral_table(trajectory_summary(seeds), spectral_evolution(spectral), {"best_fe": 4, "last": 16})
     assert table["best_fe"]["FE"]["F"] == pytest.approx(95) and table["last"]["FT"]["F"] == pytest.approx(98)
     assert table["last"]["FE"]["F_m"] == pytest.approx(50) and table["best_fe"]["epoch"] == 4
+
+
+def test_the_finding_statement_says_n_a_for_a_trend_that_is_undefined():
+    """Two checkpoints with the same FT accuracy: Kendall τ of FT against the epoch is undefined."""
+    seeds = fake_seeds({2: 94, 3: 95}, {2: 97, 3: 97})
+    found = finding(seeds)
+    assert found["best_fe_epoch"] == found["last_epoch"] == 3
+    assert found["ft_trend_kendall_tau"] is None and found["fe_trend_kendall_tau"] == pytest.approx(1.0)
+    statement = finding_statement(found, trajectory_summary(seeds))
+    assert statement.endswith("Trends over epochs (Kendall τ): FE +1.00, FT n/a.")
