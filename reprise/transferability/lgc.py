@@ -13,28 +13,45 @@ from reprise.core.errors import InputError
 from reprise.transferability._checks import check_labels
 from reprise.transferability.lfc import label_correlation
 
+
 def _generator(device: torch.device, *key: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(np.random.SeedSequence(list(key)).generate_state(1)[0]))
 
 
-def _project(per_logit: list[torch.Tensor], out_dim: int, seed: int) -> torch.Tensor:
-    """Project per-sample gradients (one ``[B, P]`` tensor per logit k) to ``[B, out_dim]`` with a
-    count sketch.
+class _CountSketch:
+    """A count sketch of the (logit, parameter) pairs jointly: coordinate p of logit k's gradient
+    is added, with a random sign σ_kp, to bucket h_k(p) of ``out_dim``, every logit hashed
+    independently (seeded by ``seed`` and k), z = Σ_k S_k g_k. Then
 
-    Coordinate p of every logit's gradient is added, with a random sign σ_p, to bucket h(p) of
-    out_dim (one sparse random projection S, seeded), and the K logits are combined with
-    independent Rademacher signs s_k: z = Σ_k s_k S g_k. Then E<z_i, z_j> = Σ_k <g_ik, g_jk>
-    (Charikar et al. 2002; Weinberger et al. 2009), at O(K P) per sample instead of the
-    O(K P out_dim) of a dense Gaussian projection."""
-    g0 = per_logit[0]
-    b, p = g0.shape
-    bucket = torch.randint(0, out_dim, (p,), generator=_generator(g0.device, seed, 1), device=g0.device)
-    sigma = torch.randint(0, 2, (p,), generator=_generator(g0.device, seed, 2), device=g0.device).to(g0.dtype) * 2 - 1
-    signs = torch.randint(0, 2, (len(per_logit),), generator=_generator(g0.device, seed, 3)).tolist()
-    combined = torch.zeros_like(g0)
-    for g, sign in zip(per_logit, signs):
-        combined.add_(g, alpha=1.0 if sign else -1.0)
-    return torch.zeros(b, out_dim, dtype=g0.dtype, device=g0.device).index_add_(1, bucket, combined.mul_(sigma))
+        E<z_i, z_j> = Σ_k <g_ik, g_jk>,
+
+    the cross-logit terms Σ_{k≠l} <S_k g_ik, S_l g_jl> having mean zero for *every* pair of
+    logits, and the error of the projected Gram matrix shrinks as ``out_dim`` grows (Charikar
+    et al. 2002; Weinberger et al. 2009), at O(K P) per sample instead of the O(K P out_dim) of
+    a dense Gaussian projection. Hashes are drawn once and kept while K·P fits ``cache_entries``,
+    else drawn again for every batch (the same draws: each is seeded)."""
+
+    def __init__(self, out_dim: int, seed: int, cache_entries: int = 1 << 26) -> None:
+        self.out_dim, self.seed, self.cache_entries = out_dim, seed, cache_entries
+        self.cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _hash(self, k: int, p: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if k in self.cache:
+            return self.cache[k]
+        bucket = torch.randint(0, self.out_dim, (p,), generator=_generator(like.device, self.seed, 1, k), device=like.device)
+        sign = torch.randint(0, 2, (p,), generator=_generator(like.device, self.seed, 2, k), device=like.device).to(like.dtype) * 2 - 1
+        if (k + 1) * p <= self.cache_entries:
+            self.cache[k] = (bucket, sign)
+        return bucket, sign
+
+    def __call__(self, per_logit: list[torch.Tensor]) -> torch.Tensor:
+        """``[B, out_dim]`` sketches of per-sample gradients, one ``[B, P]`` tensor per logit."""
+        g0 = per_logit[0]
+        z = torch.zeros(g0.shape[0], self.out_dim, dtype=g0.dtype, device=g0.device)
+        for k, g in enumerate(per_logit):
+            bucket, sign = self._hash(k, g.shape[1], g)
+            z.index_add_(1, bucket, g * sign)
+        return z
 
 
 def _vmap_jacobians(model, tensors: dict, weight_name: str, head: torch.Tensor, images: torch.Tensor, batch_size: int):
@@ -93,8 +110,9 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
 
     f_k is logit k of the model followed by a new K-way linear head, W the weights of ``layer``
     (the last conv layer, following Mu et al. 2020). When K * |W| exceeds ``projection_dim`` the
-    Jacobians are first randomly projected to ``projection_dim`` by a count sketch (seeded, see
-    ``_project``; the Gram matrix is preserved in expectation), otherwise Theta is exact. As eq. 2 says, the *output*
+    Jacobians are first randomly projected to ``projection_dim`` by a count sketch of the
+    (logit, parameter) pairs (seeded, see ``_CountSketch``: the projected Theta is an unbiased
+    estimate whose error shrinks as ``projection_dim`` grows), otherwise Theta is exact. As eq. 2 says, the *output*
     f_{w0}(x) is differentiated, not a loss, so the labels enter only through K_Y. The paper does
     not say how the target head is initialised: a zero head would zero every gradient below it,
     so the head is i.i.d. N(0, 1/d) (seeded by ``seed``; no bias, it does not affect these
@@ -148,8 +166,8 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
             jacobians = _conv_jacobians(model, layer, head, images, batch_size)
         else:
             jacobians = _vmap_jacobians(model, tensors, names[0], head, images, batch_size)
-        exact = num_classes * w0.numel() <= projection_dim
-        rows = [torch.cat(g, dim=1) if exact else _project(g, projection_dim, seed) for g in jacobians]
+        project = None if num_classes * w0.numel() <= projection_dim else _CountSketch(projection_dim, seed)
+        rows = [torch.cat(g, dim=1) if project is None else project(g) for g in jacobians]
         grads = torch.cat(rows).double().cpu().numpy()
     finally:
         for m, mode in modes.items():

@@ -230,6 +230,34 @@ def test_lgc_projection_is_deterministic_for_a_seed_and_independent_of_batching(
     assert a != pytest.approx(c, abs=1e-6)
 
 
+class WideNet(nn.Module):
+    """conv1 -> BN -> ReLU -> conv2 (32 -> 32, the last conv: |W| = 9,216) -> ReLU -> pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn, self.conv2 = nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.Conv2d(32, 32, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv2(torch.relu(self.bn(self.conv1(x))))).mean(dim=(2, 3))
+
+
+def test_lgc_projection_converges_to_the_exact_score():
+    """K * |W| = 10 * 9,216 exceeds the projections: the projected score must approach the exact
+    one as the projection grows (one fixed sign per logit, as before, left an error of 0.028 here at
+    every size)."""
+    torch.manual_seed(0)
+    k, labels, images = 10, np.arange(60) % 10, torch.randn(60, 3, 8, 8)
+    images[np.arange(60), labels % 3] += 1.0
+    net = WideNet().eval()
+    rms = []
+    for dim in (500, 5_000, 50_000):
+        errors = [lgc(net, net.conv2, images, labels, k, projection_dim=dim, seed=s)
+                  - lgc(net, net.conv2, images, labels, k, projection_dim=10**6, seed=s) for s in range(4)]
+        rms.append(float(np.sqrt(np.mean(np.square(errors)))))
+    assert rms[0] > rms[1] > rms[2], rms
+    assert rms[2] < 0.005, rms
+
+
 def test_lgc_without_projection_matches_explicit_per_sample_gradients():
     x, y = tiny_images(n_per=3)
     torch.manual_seed(0)
