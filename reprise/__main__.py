@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--source", required=True, help="source unit features, .npy [n, d]")
     score.add_argument("--target", required=True, help="target unit features, .npy [m, d]")
     score.add_argument("--method", default="uot", help="uot | greedy | random (default uot)")
-    score.add_argument("--cost", default="cos", choices=COSTS, help="cos: (1 - cos)/eps_c; l2: ||a - b||/eps_c (default cos)")
+    score.add_argument("--cost", default=None, choices=COSTS, help="cos: (1 - cos)/eps_c; l2: ||a - b||/eps_c (default: the paper's, cos for uot, l2 for greedy)")
     score.add_argument("--eps-c", type=float, default=0.01, help="cost scale eps_c (default 0.01)")
     score.add_argument("--eps", type=float, default=1.0, help="entropic regularisation (default 1)")
     score.add_argument("--tau1", type=float, default=1.0, help="source marginal relaxation (default 1)")

@@ -14,6 +14,7 @@ from reprise.core.finetune import finetune
 from reprise.core.images import ImageTable
 from reprise.core.params import section
 from reprise.core.stage import run_stage
+from reprise.reuse.cotuning import cotuning_relationship
 from reprise.reuse.manifest import reused_source
 
 
@@ -22,12 +23,23 @@ def main(params: dict) -> None:
     if run not in layout.FINETUNE_RUNS:
         raise InputError(f"usage: python -m stages.finetune {'|'.join(layout.FINETUNE_RUNS)}")
     f = section(params, "finetune")
+    device = pick_device(params["device"])
     backbone, spec, ckpt = load_backbone(kept_checkpoint(layout.PRETRAIN_DIR, section(params, "extract")["checkpoint"]))
-    source = reused_source(ImageTable.read(layout.POOL_TABLE), read_parquet(layout.MANIFEST)) if run == "reuse" else None
+    target = ImageTable.read(layout.TARGET_TRAIN_TABLE)
+    source, relationship, labelled = None, None, True
+    if run == "reuse":
+        s = section(params, "select")
+        if s["method"] == "cotuning":
+            pool_val = ImageTable.read(layout.POOL_VAL_TABLE)
+            relationship, temperature = cotuning_relationship(backbone, spec, ckpt.get("source_head"), target, pool_val, device)
+            print(f"Co-Tuning: {relationship.shape[0]} target classes over {relationship.shape[1]} source classes, temperature {temperature:.3f}")
+        else:
+            source = reused_source(ImageTable.read(layout.POOL_TABLE), read_parquet(layout.MANIFEST))
+            labelled = s["unit"] != "cluster"  # clusters: eq. 7, no label read
     backbone, head, log = finetune(
         backbone,
         spec,
-        ImageTable.read(layout.TARGET_TRAIN_TABLE),
+        target,
         source,
         epochs=f["epochs"],
         batch_size=f["batch_size"],
@@ -36,17 +48,18 @@ def main(params: dict) -> None:
         weight_decay=f["weight_decay"],
         lam=f["lambda"],
         seed=f["seed"],
-        device=pick_device(params["device"]),
-        source_labels=section(params, "select")["unit"] != "cluster",  # clusters: eq. 7, no label read
+        device=device,
+        source_labels=labelled,
         test=ImageTable.read(layout.TARGET_TEST_TABLE),
         eval_every=f["eval_every"],
+        relationship=relationship,
+        source_head_state=ckpt.get("source_head"),
         desc=f"finetune {run}",
     )
     out = layout.finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")
     write_csv(log, f"{out}/log.csv")
     print(log.to_string(index=False))
-
 
 if __name__ == "__main__":
     run_stage(main)

@@ -18,7 +18,7 @@ def main(params: dict) -> None:
         source,
         read_npy(f"{layout.means('target')}.npy"),
         s["method"],
-        cost=u["cost"],
+        cost=u["cost"] if s["method"] == "uot" else s["greedy_cost"],
         eps_c=u["eps_c"],
         eps=u["eps"],
         tau1=u["tau1"],

@@ -1,5 +1,5 @@
 """zoo_finetune: the ground truth of model selection, one zoo member fine-tuned on every zoo
-target, regime and seed (test top-1 and seconds).
+target, regime and seed at every rate of zoo.finetune.lrs (validation and test top-1, seconds).
 
 Usage: python -m stages.zoo_finetune <member>
 """
@@ -22,12 +22,13 @@ def main(params: dict) -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:
         raise InputError(f"usage: python -m stages.zoo_finetune <member>, one of {', '.join(zoo['members'])}")
-    accuracy = finetune_member(
+    g = zoo["finetune"]
+    runs = finetune_member(
         name, kept_checkpoint(layout.zoo_member_dir(name), "last"), [t.name for t in parse_targets(zoo["targets"])], zoo["seeds"],
-        epochs=zoo["finetune_epochs"], batch_size=f["batch_size"], lr=zoo["lr"], momentum=f["momentum"],
-        weight_decay=f["weight_decay"], device=pick_device(params["device"]),
+        lrs=g["lrs"], epochs=g["epochs"], milestones=g["milestones"], batch_size=f["batch_size"], momentum=f["momentum"],
+        weight_decay=g["weight_decay"], val_fraction=g["val_fraction"], split_seed=zoo["split_seed"], device=pick_device(params["device"]),
     )
-    write_parquet(accuracy, layout.zoo_finetune(name))
+    write_parquet(runs, layout.zoo_finetune(name))
 
 
 if __name__ == "__main__":

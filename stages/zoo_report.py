@@ -16,11 +16,11 @@ def main(params: dict) -> None:
     if zoo["default"] not in members:
         raise InputError(f"zoo.default {zoo['default']!r} is not a zoo member ({', '.join(members)})")
     scores = pd.concat([read_parquet(layout.zoo_scores(m)) for m in members])
-    accuracy = pd.concat([read_parquet(layout.zoo_finetune(m)) for m in members])
-    per_target = selection_table(scores, accuracy, zoo["default"])
+    runs = pd.concat([read_parquet(layout.zoo_finetune(m)) for m in members])
+    per_target = selection_table(scores, runs, zoo["default"])
     summary = summarise(per_target)
     out = layout.ZOO_RESULTS
-    write_csv(accuracy, f"{out}/accuracy.csv")
+    write_csv(runs, f"{out}/accuracy.csv")
     write_csv(scores, f"{out}/scores.csv")
     write_csv(per_target, f"{out}/selection_per_target.csv")
     write_csv(summary, f"{out}/selection.csv")

@@ -32,7 +32,7 @@ def main(params: dict) -> None:
         source_means = source_class_means(backbone, spec, pool, device)
     table = score_on_targets(
         name, backbone, spec, ckpt.get("source_head"), [t.name for t in parse_targets(zoo["targets"])], source_means, device,
-        zoo["lgc_projection_dim"], zoo["split_seed"],
+        zoo["lgc_projection_dim"], zoo["split_seed"], zoo["ds_min_count"],
     )
     write_parquet(table, layout.zoo_scores(name))
 

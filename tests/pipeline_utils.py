@@ -35,8 +35,8 @@ TINY = {
         "few_per_class": 2,
         "test_per_class": 4,
         "score_per_class": 4,
-        "finetune_epochs": 1,
-        "probe_epochs": 1,
+        "finetune": {"lrs": [0.01, 0.001], "epochs": 1, "milestones": []},
+        "probe": {"epochs": 1},
         "lgc_projection_dim": 500,
     },
     "checkpoints": {

@@ -8,21 +8,28 @@ source head (one class per selected source class), and every step minimises
 Eq. 7 (unlabelled source, e.g. k-means clusters): one head; the source term is the soft
 pseudo-label loss of :mod:`reprise.core.pseudolabel` between a weak and a strong view of every
 source image. Either way the target batch and the source batch have the same size (paper §3.3,
-§4.1), and with no source images this is plain fine-tuning, the baseline. SGD with Nesterov
-momentum; the learning rate is divided by 10 at 60% and 80% of the steps. The loop reads top
-to bottom on purpose.
+§4.1), and with no source images this is plain fine-tuning, the baseline.
+
+Co-Tuning (a baseline, :mod:`reprise.reuse.cotuning`) reuses no source image: the pre-trained
+source head stays on the backbone and its softmax on each target image is trained towards the
+relationship row p(y_s | y_t) of the image's label, with weight λ.
+
+SGD with Nesterov momentum; the learning rate is divided by 10 at 60% and 80% of the steps by
+default. The loop reads top to bottom on purpose.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from reprise.core.accuracy import accuracy
+from reprise.core.checkpoints import linear_head
 from reprise.core.device import autocast, prepare_model, to_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
@@ -61,13 +68,19 @@ def finetune(
     source_labels: bool = True,
     test: ImageTable | None = None,
     eval_every: int = 0,
+    relationship: np.ndarray | None = None,
+    source_head_state: dict | None = None,
+    milestones=(0.6, 0.8),
     progress: bool = True,
     desc: str = "finetune",
 ) -> tuple[nn.Module, nn.Linear, pd.DataFrame]:
     """Fine-tune ``backbone`` on ``target`` (labels 0..K_f-1), reusing ``source`` when given:
     by eq. 6 with its labels 0..K_g-1 (e.g. the manifest's ``source_label``) when
-    ``source_labels``, else by eq. 7 without reading them.
+    ``source_labels``, else by eq. 7 without reading them. With ``relationship`` ``[K_f, Z]``
+    instead, Co-Tuning: the source head starts from ``source_head_state`` (the pre-trained
+    ``nn.Linear``) and its soft cross-entropy against ``relationship[y]`` is the source term.
 
+    The learning rate is divided by 10 at each of ``milestones`` (fractions of training).
     Returns the backbone, the target head and a per-epoch log with columns ``epoch, lr,
     target_loss, source_loss, train_acc, test_acc`` (``test_acc`` every ``eval_every`` epochs
     and at the last one, when ``test`` is given; it is never used to pick a model).
@@ -77,6 +90,8 @@ def finetune(
     if lam < 0:
         raise InputError(f"finetune.lambda must be non-negative, got {lam}")
     reuse = source is not None and len(source) > 0
+    if reuse and relationship is not None:
+        raise InputError("Co-Tuning reuses the source classifier, not source images: pass a relationship or source images, not both")
     generator = seed_all(seed)
     backbone = prepare_model(backbone, device)
     target_head = nn.Linear(backbone.feature_dim, target.num_classes).to(device)
@@ -86,9 +101,13 @@ def finetune(
     if reuse and source_labels:
         source_head = nn.Linear(backbone.feature_dim, source.num_classes).to(device)
         params += list(source_head.parameters())
+    if relationship is not None:
+        source_head = linear_head(source_head_state).to(device)
+        soft_targets = torch.as_tensor(relationship, dtype=torch.float32, device=device)
+        params += list(source_head.parameters())
     optimizer = sgd_nesterov(params, lr, momentum, weight_decay)
     steps_per_epoch = -(-len(target) // batch_size)
-    schedule = step_schedule(optimizer, epochs * steps_per_epoch)
+    schedule = step_schedule(optimizer, epochs * steps_per_epoch, milestones)
 
     log = []
     bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress)
@@ -109,7 +128,9 @@ def finetune(
             with autocast(device):
                 features = backbone(to_device(torch.cat(views), device)).float()
             logits_t = target_head(features[:n])
-            if not reuse:
+            if relationship is not None:  # Co-Tuning
+                source_loss = -(soft_targets[y_t] * F.log_softmax(source_head(features[:n]), dim=1)).sum(1).mean()
+            elif not reuse:
                 source_loss = torch.zeros((), device=device)
             elif source_labels:  # eq. 6
                 source_loss = F.cross_entropy(source_head(features[n:]), y_s[:n].to(device))

@@ -15,6 +15,7 @@ trees are indexed by :mod:`reprise.core.image_folder`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -47,6 +48,11 @@ class ImageSpec:
 
 GLYPH_SPEC = ImageSpec(size=32, channels=1, mean=(0.15,), std=(0.3,), flip=False)
 IMAGENET_SPEC = ImageSpec(size=224, channels=3, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), flip=True)
+
+
+def imagenet_spec(size: int) -> ImageSpec:
+    """ImageNet's normalisation at a side of ``size`` pixels (torchvision weights, real mode)."""
+    return dataclasses.replace(IMAGENET_SPEC, size=int(size))
 
 
 @dataclass

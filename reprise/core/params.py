@@ -28,3 +28,15 @@ def section(params: dict, name: str) -> dict:
     if name not in params or not isinstance(params[name], dict):
         raise InputError(f"params.yaml has no section {name!r}")
     return params[name]
+
+
+MODES = ("embedded", "real")
+
+
+def for_mode(value, mode: str):
+    """A param that differs between the embedded world and real mode is written
+    ``{embedded: X, real: Y}`` (the embedded world's smaller setting, the paper's value): this
+    picks the one for ``mode``; any other value applies to both."""
+    if isinstance(value, dict) and set(value) == set(MODES):
+        return value[mode]
+    return value

@@ -26,8 +26,10 @@ def sgd_nesterov(params, lr: float, momentum: float, weight_decay: float) -> tor
     return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
 
 
-def step_schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.MultiStepLR:
-    """Learning rate divided by 10 at 60% and 80% of training (the paper's 60th and 80th of 100
-    epochs), stepped once per optimisation step."""
-    milestones = sorted({max(1, int(total_steps * 0.6)), max(1, int(total_steps * 0.8))})
-    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.1)
+def step_schedule(optimizer: torch.optim.Optimizer, total_steps: int, milestones=(0.6, 0.8)) -> torch.optim.lr_scheduler.MultiStepLR:
+    """Learning rate divided by 10 at each of ``milestones``, fractions of training: by default
+    60% and 80% (the UOT paper's 60th and 80th of 100 epochs); stepped once per optimisation step."""
+    if not all(0 < m < 1 for m in milestones):
+        raise InputError(f"learning-rate milestones must be fractions of training in (0, 1), got {list(milestones)}")
+    steps = sorted({max(1, int(total_steps * m)) for m in milestones})
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=steps, gamma=0.1)

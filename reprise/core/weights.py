@@ -8,7 +8,6 @@ model zoo's weight-file members both go through it.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import torch.nn as nn
@@ -17,7 +16,7 @@ from reprise.core.backbones import torchvision_resnet
 from reprise.core.checkpoints import backbone_checkpoint, read_checkpoint
 from reprise.core.contrastive import ProjectionHead
 from reprise.core.errors import InputError
-from reprise.core.images import IMAGENET_SPEC
+from reprise.core.images import imagenet_spec
 
 WEIGHT_FORMATS = ("torchvision", "moco_v2")
 
@@ -26,7 +25,7 @@ def imported_checkpoint(path: str | Path, weights_format: str, arch: str, image_
     """The checkpoint dict (epoch 0) of a weights file: ``torchvision`` (a ResNet ``state_dict``
     of ``arch``; its ``fc``, when present, becomes ``source_head``) or ``moco_v2`` (a ResNet-50
     with ``projection_head``). The images are ImageNet-normalised at ``image_size``."""
-    spec = dataclasses.replace(IMAGENET_SPEC, size=int(image_size))
+    spec = imagenet_spec(image_size)
     if weights_format == "moco_v2":
         backbone, head = import_moco_v2(path)
         projection = {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}

@@ -8,10 +8,13 @@ unit, larger meaning closer to the target:
 - ``uot``: the P1 score of eq. 5 (paper §3.2), with cost ``cos`` ``(1 - cos(a, b)) / eps_c`` or
   ``l2`` ``||a - b||_2 / eps_c``;
 - ``greedy``: Greedy-OT (Cui et al. 2018 as used in the paper): minus the mean cost to all
-  target units;
+  target units; its cost is ``l2`` by default, as the paper runs it ("the same setting as in
+  the original paper where C_ij is the l2 distance", §4.1);
 - ``random``: seeded uniform scores, i.e. a random ranking;
 - ``label``: 1 for source units whose concept is the target's concept, else 0;
-- ``none``: no unit is selected (plain fine-tuning).
+- ``none``: no unit is selected (plain fine-tuning);
+- ``cotuning``: no unit is selected either; fine-tuning reuses the source classifier instead
+  (Co-Tuning, :mod:`reprise.reuse.cotuning`).
 
 Several target sets can be scored against one pool in one call (a list of target arrays); the
 pool can be streamed in row blocks (``block_rows``) so that memory stays bounded.
@@ -31,7 +34,9 @@ from reprise.core.errors import InputError
 from reprise.reuse.cost import COSTS, FeatureCost, pad_targets
 from reprise.reuse.uot import check_positive, sinkhorn_uot
 
-METHODS = ("uot", "greedy", "random", "label", "none")
+METHODS = ("uot", "greedy", "random", "label", "none", "cotuning")
+SELECTS_NOTHING = ("none", "cotuning")
+DEFAULT_COST = {"uot": "cos", "greedy": "l2"}  # the UOT paper's UOT-cos and its Greedy-OT setting
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def score_units(
     target,
     method: str = "uot",
     *,
-    cost: str = "cos",
+    cost: str | None = None,
     eps_c: float = 0.01,
     eps: float = 1.0,
     tau1: float = 1.0,
@@ -78,7 +83,8 @@ def score_units(
         target: ``[m, d]`` target unit features, or a list of such arrays (several target
             sets, possibly of different sizes ``m_b``, scored in one batched call).
         method: one of :data:`METHODS`.
-        cost, eps_c: the cost, one of :data:`COSTS`, and its scale ε_c (paper: cos, 0.01).
+        cost, eps_c: the cost, one of :data:`COSTS` (default: :data:`DEFAULT_COST` of the
+            method, the paper's: cos for UOT, l2 for Greedy-OT), and its scale ε_c (paper: 0.01).
         eps, tau1, tau2: ε, τ1, τ2 of eq. 5 (paper: 1, 1, 100).
         source_weights: w^(g), a scalar or ``[n]`` (unit weights by default).
         source_concepts, target_concept: for ``label`` only.
@@ -100,7 +106,7 @@ def score_units(
     for t in targets:
         _check_features(t, "target features", dims_of=source)
     batch = len(targets)
-    if method == "none":
+    if method in SELECTS_NOTHING:
         return UnitScores(np.zeros((batch, n)), method)
     if method == "random":
         rng = np.random.default_rng(seed)
@@ -108,6 +114,7 @@ def score_units(
     if method == "label":
         return UnitScores(np.tile(_label_scores(source_concepts, target_concept, n), (batch, 1)), method)
 
+    cost = cost or DEFAULT_COST[method]
     if cost not in COSTS:
         raise InputError(f"unknown cost {cost!r}; choose one of {', '.join(COSTS)}")
     check_positive(eps_c=eps_c)
@@ -137,10 +144,10 @@ def top_k(scores: UnitScores, k: int, batch: int = 0) -> np.ndarray:
     """Indices of the selected units, best first.
 
     ``label`` selects every unit of the target's concept whatever ``k`` is (the paper's
-    label-based selection takes all 59 bird classes); ``none`` selects nothing.
+    label-based selection takes all 59 bird classes); ``none`` and ``cotuning`` select nothing.
     """
     n = scores.scores.shape[1]
-    if scores.method == "none":
+    if scores.method in SELECTS_NOTHING:
         return np.empty(0, dtype=np.int64)
     if scores.method == "label":
         return np.flatnonzero(scores.scores[batch] > 0)

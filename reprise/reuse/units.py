@@ -34,7 +34,7 @@ def unit_means(features: np.ndarray, unit_ids: np.ndarray, n_units: int, what: s
     if len(empty):
         raise InputError(f"{what} {int(empty[0])} has no images ({len(empty)} empty {what}s in all); every {what} needs at least one image")
     sums = torch.zeros(n_units, features.shape[1], dtype=torch.float64)
-    sums.index_add_(0, torch.from_numpy(unit_ids), torch.from_numpy(np.asarray(features, dtype=np.float64)))
+    sums.index_add_(0, torch.tensor(unit_ids), torch.tensor(np.asarray(features, dtype=np.float64)))
     return sums.numpy() / counts[:, None], counts
 
 

@@ -36,6 +36,7 @@ def score_member(
     device: torch.device,
     lgc_projection_dim: int = 10_000,
     seed: int = 0,
+    ds_min_count: int = 5,
 ) -> list[dict]:
     """Every score of one member on one target sample: rows ``score, value, seconds``.
 
@@ -43,7 +44,9 @@ def score_member(
     ``source_head``: the member's pre-training classifier (LEEP and NCE need it; NaN without);
     ``probe_features``: features of the same images from a network trained on the target (RSA);
     ``source_means``: class means and sizes of the member's pre-training data in its own features
-    (domain similarity; NaN without). A feature-based score's time includes the forward pass.
+    (domain similarity, which leaves out classes with fewer than ``ds_min_count`` images, the
+    paper's 5; NaN without source means or without two target classes that large). A
+    feature-based score's time includes the forward pass.
     """
     labels = sample.labels
     started = time.perf_counter()
@@ -63,9 +66,11 @@ def score_member(
         rows += [timed("leep", lambda: leep(probs, labels)), timed("nce", lambda: nce(probs.argmax(1), labels))]
     else:
         rows += [{"score": name, "value": float("nan"), "seconds": float("nan")} for name in ("leep", "nce")]
-    if source_means is not None:
-        target_means, target_counts = unit_means(features, labels, int(labels.max()) + 1, "target class")
-        rows.append(timed("domain_similarity", lambda: domain_similarity(source_means[0], source_means[1], target_means, target_counts)))
+    target_counts = np.bincount(labels)
+    if source_means is not None and (target_counts >= ds_min_count).sum() >= 2:
+        target_means, target_counts = unit_means(features, labels, len(target_counts), "target class")
+        rows.append(timed("domain_similarity", lambda: domain_similarity(source_means[0], source_means[1], target_means, target_counts,
+                                                                          min_count=ds_min_count)))
     else:
         rows.append({"score": "domain_similarity", "value": float("nan"), "seconds": float("nan")})
     rows += [timed("rsa", lambda: rsa(features, probe_features)), timed("feature_metrics", lambda: feature_metrics(features))]
@@ -80,7 +85,7 @@ def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torc
 
 def score_on_targets(
     member: str, backbone: torch.nn.Module, spec: ImageSpec, source_head: dict | None, targets: list[str],
-    source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device, lgc_projection_dim: int, seed: int,
+    source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device, lgc_projection_dim: int, seed: int, ds_min_count: int,
 ) -> pd.DataFrame:
     """Every score of one member on every target and regime prepared by the zoo_targets stage:
     columns ``member, target, regime, score, value, seconds``; a non-finite score is an error."""
@@ -88,7 +93,8 @@ def score_on_targets(
     for target in targets:
         for regime in REGIMES:
             prepared = read_regime(layout.zoo_target_dir(target), regime)
-            scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device, lgc_projection_dim, seed)
+            scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device,
+                                  lgc_projection_dim, seed, ds_min_count)
             rows += [{"member": member, "target": target, "regime": regime, **row} for row in scores]
             print(target, regime, {r["score"]: round(r["value"], 4) for r in scores}, flush=True)
     table = pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from reprise.core.backbones import build_backbone
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.finetune import finetune
-from reprise.core.images import GLYPH_SPEC, ImageTable
+from reprise.core.images import GLYPH_SPEC, ImageSpec, ImageTable, imagenet_spec
 from reprise.transferability import sample_per_class
 from reprise.world.glyphs import CONCEPTS
 from reprise.world.handwriting import HANDWRITING
@@ -117,22 +117,31 @@ def read_test(target_dir: str | Path) -> ImageTable:
     return ImageTable.read(f"{target_dir}/test")
 
 
+def probe_network(arch: str, widths: list[int], image_size: int) -> tuple[torch.nn.Module, ImageSpec]:
+    """RSA's probe, untrained: the glyph ResNet (embedded) or a torchvision ResNet (the paper's
+    ResNet-18) at ``image_size``, with the image spec it reads."""
+    if arch.startswith("glyph"):
+        return build_backbone(arch, {"widths": list(widths)}), GLYPH_SPEC
+    return build_backbone(arch), imagenet_spec(image_size)
+
+
 def prepare_target(
     target: ZooTarget, *, full_per_class: int, few_per_class: int, test_per_class: int, score_per_class: int, seed: int,
-    probe_widths: list[int], probe_epochs: int, batch_size: int, lr: float, momentum: float, weight_decay: float, device: torch.device,
+    probe_arch: str, probe_widths: list[int], probe_lr: float, probe_epochs: int, image_size: int, batch_size: int, momentum: float,
+    weight_decay: float, device: torch.device,
 ) -> PreparedTarget:
     """A zoo target's regimes (``full``, and ``few``: ``few_per_class`` images a class of it),
-    each with its score sample and RSA probe: the glyph architecture (``probe_widths``) trained
-    from scratch on the regime's training images for ``probe_epochs``."""
+    each with its score sample and RSA probe: ``probe_arch`` trained from scratch on the regime's
+    training images for ``probe_epochs`` at ``probe_lr`` (paper App. C: a ResNet-18 at 0.005)."""
     splits = target_splits(target, full_per_class, test_per_class, seed)
     regimes = {}
     for name, train in (("full", splits.train), ("few", few_shot(splits.train, few_per_class))):
         rows = sample_per_class(train.labels, score_per_class, seed=seed)
+        network, spec = probe_network(probe_arch, probe_widths, image_size)
         probe, _, _ = finetune(
-            build_backbone("glyph_resnet", {"widths": list(probe_widths)}), GLYPH_SPEC, train, None, epochs=probe_epochs,
-            batch_size=batch_size, lr=lr, momentum=momentum, weight_decay=weight_decay, lam=0.0, seed=seed, device=device,
-            desc=f"probe {target.name} {name}",
+            network, spec, train, None, epochs=probe_epochs, batch_size=batch_size, lr=probe_lr, momentum=momentum,
+            weight_decay=weight_decay, lam=0.0, seed=seed, device=device, desc=f"probe {target.name} {name}",
         )
-        regimes[name] = Regime(train, rows, extract_features(probe, GLYPH_SPEC, train.subset(rows), device, progress=False))
+        regimes[name] = Regime(train, rows, extract_features(probe, spec, train.subset(rows), device, progress=False))
     meta = {**splits.meta, "train": {name: len(r.train) for name, r in regimes.items()}, "test": len(splits.test)}
     return PreparedTarget(regimes, splits.test, meta)

@@ -100,3 +100,12 @@ def test_bad_parameters_are_clear_errors():
         top_k(score_units(source, target), 61)
     with pytest.raises(InputError, match="the cosine cost is undefined"):
         score_units(np.vstack([source, np.zeros((1, 8))]), target)
+
+
+def test_greedy_ot_uses_the_l2_cost_by_default_as_the_paper_runs_it():
+    source, target = clustered(4)
+    source = source * np.random.default_rng(0).uniform(0.2, 5.0, size=(len(source), 1))  # norms matter to l2, not to cos
+    default = score_units(source, target, "greedy").scores
+    assert np.allclose(default, score_units(source, target, "greedy", cost="l2").scores)
+    assert not np.allclose(np.argsort(-default[0]), np.argsort(-score_units(source, target, "greedy", cost="cos").scores[0]))
+    assert np.allclose(score_units(source, target, "uot").scores, score_units(source, target, "uot", cost="cos").scores)

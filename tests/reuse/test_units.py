@@ -1,4 +1,4 @@
-"""Selection units, the manifest of reused images, and k-means clusters."""
+"""Selection units and the manifest of reused images (k-means clusters: test_clustering.py)."""
 
 import numpy as np
 import pandas as pd
@@ -6,9 +6,8 @@ import pytest
 
 from builders import glyph_table
 from reprise.core.errors import InputError
-from reprise.reuse.clustering import cluster_summary, spherical_kmeans
 from reprise.reuse.manifest import build_manifest, reused_source, selection_manifest
-from reprise.reuse.units import cluster_units, unit_means
+from reprise.reuse.units import unit_means
 
 
 def test_unit_means_and_empty_units():
@@ -28,25 +27,6 @@ def test_manifest_lists_the_images_of_selected_units_in_rank_order():
     assert manifest["source_label"].tolist() == [1, 0, 1, 0]
     assert manifest["rank"].tolist() == [2, 1, 2, 1]
     assert manifest["score"].tolist() == [0.5, 0.9, 0.5, 0.9]
-
-
-def test_spherical_kmeans_is_seeded_and_cosine():
-    rng = np.random.default_rng(0)
-    directions = rng.normal(size=(4, 16))
-    # Points at very different norms along 4 directions: cosine k-means ignores the norm.
-    features = np.vstack([d * s + 0.05 * rng.normal(size=16) for d in directions for s in rng.uniform(1, 20, 25)])
-    first, centroids = spherical_kmeans(features, 4, 20, seed=3)
-    again, _ = spherical_kmeans(features, 4, 20, seed=3)
-    assert np.array_equal(first, again)
-    np.testing.assert_allclose(np.linalg.norm(centroids, axis=1), 1.0, rtol=1e-5)
-    for block in range(4):
-        assert len(set(first[block * 25 : (block + 1) * 25])) == 1
-    summary = cluster_summary(first, 4)
-    assert summary["size_min"] == summary["size_max"] == 25 and summary["empty_clusters"] == 0
-    means, table = cluster_units(first, features)
-    assert table["count"].tolist() == [25] * 4 and means.shape == (4, 16)
-    with pytest.raises(InputError, match="exceeds the 100 source images"):
-        spherical_kmeans(features, 101, 5, 0)
 
 
 def test_manifest_of_single_images_carries_their_classes_for_the_source_head():

@@ -9,7 +9,7 @@ import torchvision
 
 from builders import image_folder
 from pipeline_utils import REPO, merged
-from reprise.core.artifacts import read_parquet
+from reprise.core.artifacts import read_npy, read_parquet
 from reprise.core.errors import InputError
 from reprise.core.images import ImageTable
 from reprise.core.params import load_params
@@ -38,10 +38,11 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned_on_an_image_fol
     image_folder(tmp_path / "test", classes=3, per_class=2, seed=2)
     folders = {"name": "folders", "train_dir": str(tmp_path / "train"), "test_dir": str(tmp_path / "test")}
     params = merged(load_params(REPO / "params.yaml"), {
+        "mode": "real",  # RSA's probe is then the paper's ResNet-18
         "real": {"image_size": 32},
         "zoo": {"members": {"r18": {"weights": "r18.pth", "arch": "resnet18"}}, "default": "r18", "targets": ["greek_lower", folders],
-                "full_per_class": 3, "few_per_class": 2, "test_per_class": 2, "score_per_class": 3, "finetune_epochs": 1,
-                "probe_epochs": 1, "lgc_projection_dim": 64, "seeds": [0]},
+                "full_per_class": 3, "few_per_class": 2, "test_per_class": 2, "score_per_class": 3,
+                "finetune": {"lrs": [0.01, 0.001], "epochs": 1, "milestones": []}, "probe": {"epochs": 1}, "lgc_projection_dim": 64, "seeds": [0]},
         "finetune": {"batch_size": 16},
     })
     monkeypatch.setattr(sys, "argv", ["stage", "r18"])
@@ -52,6 +53,8 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned_on_an_image_fol
     assert np.isfinite(scores.drop("domain_similarity", level="score")).all()  # LEEP and NCE read the file's 7-class fc head
     accuracy = read_parquet("data/zoo/finetune/r18.parquet")
     assert set(accuracy["regime"]) == {"full", "few"} and accuracy["top1"].between(0, 100).all()
+    assert len(accuracy) == 2 * 2 * 2 and accuracy.groupby(["target", "regime"])["chosen"].sum().eq(1).all()  # 2 rates, one chosen
+    assert read_npy("data/zoo/targets/folders/probe_full.npy").shape[1] == 512  # a ResNet-18 probe in real mode
     assert set(accuracy["target"]) == {"greek_lower", "folders"}
     few = ImageTable.read("data/zoo/targets/folders/few")
     assert np.bincount(few.labels).tolist() == [2, 2, 2]  # zoo.few_per_class of each folder class
