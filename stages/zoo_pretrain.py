@@ -1,4 +1,5 @@
-"""zoo_pretrain: one member of the model zoo, pre-trained on its part of the pool or imported.
+"""zoo_pretrain: one member of the model zoo, pre-trained on its part of the pool, taken from the
+multi-domain expert, or imported.
 
 Usage: python -m stages.zoo_pretrain <member>; the member is params.yaml's zoo.members.<member>.
 """
@@ -7,7 +8,7 @@ import sys
 
 from reprise.core import layout
 from reprise.core.artifacts import write_csv
-from reprise.core.checkpoints import checkpoint_path, write_checkpoint
+from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import GLYPH_SPEC, ImageTable
@@ -23,8 +24,11 @@ def main(params: dict) -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:
         raise InputError(f"usage: python -m stages.zoo_pretrain <member>, one of {', '.join(zoo['members'])}")
-    member = parse_member(name, zoo["members"][name])
+    member = parse_member(name, zoo["members"][name], zoo["multidomain"]["domains"])
     out = layout.zoo_member_dir(name)
+    if member.domain is not None:  # a domain of the multi-domain expert, trained by zoo_multidomain
+        write_checkpoint(read_checkpoint(layout.zoo_multidomain(member.domain)), checkpoint_path(out, zoo["multidomain"]["epochs"]))
+        return
     if member.weights is not None:
         ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, section(params, "real")["image_size"])
         write_checkpoint(ckpt, checkpoint_path(out, 0))

@@ -23,7 +23,7 @@ def main(params: dict) -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:
         raise InputError(f"usage: python -m stages.zoo_scores <member>, one of {', '.join(zoo['members'])}")
-    member = parse_member(name, zoo["members"][name])
+    member = parse_member(name, zoo["members"][name], zoo["multidomain"]["domains"])
     device = pick_device(params["device"])
     backbone, spec, ckpt = load_backbone(kept_checkpoint(layout.zoo_member_dir(name), "last"))
     source_means = None

@@ -26,7 +26,9 @@ TINY = {
             "digits_latin": {"concepts": ["digit", "latin_upper"], "arch": "glyph_resnet"},
             "greek": {"concepts": ["greek_lower"], "arch": "glyph_resnet"},
             "all_vgg": {"concepts": "all", "arch": "glyph_vgg"},
+            "mbn_greek": {"multidomain": "greek"},
         },
+        "multidomain": {"domains": {"digits_latin": ["digit", "latin_upper"], "greek": ["greek_lower"]}, "epochs": 1},
         "default": "digits_latin",
         "images_per_class": 6,
         "pretrain_epochs": 1,
@@ -50,12 +52,13 @@ TINY = {
         "tsne_perplexity": 5,
     },
 }
-REPLACED = {"members"}
+REPLACED = {"members", "domains"}  # override dicts under these keys replace the default dict whole
 
 # The stages that `dvc repro` runs on TINY, per study.
 CORE_STAGES = {"world", "target", "pretrain", "extract", "cluster", "means", "score", "select", "finetune_baseline", "finetune_reuse", "evaluate"}
 CHECKPOINT_STAGES = {"checkpoint@1", "checkpoint@2", "checkpoint_report"}
-ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg")} | {"zoo_targets", "zoo_report"}  # override dicts under these keys replace the default dict whole
+ZOO_STAGES = {f"{stage}@{member}" for stage in ("zoo_pretrain", "zoo_scores", "zoo_finetune") for member in ("digits_latin", "greek", "all_vgg", "mbn_greek")} | {
+    "zoo_multidomain", "zoo_targets", "zoo_report"}  # override dicts under these keys replace the default dict whole
 
 
 def merged(base: dict, override: dict) -> dict:

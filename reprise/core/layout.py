@@ -39,6 +39,7 @@ P1_PLOT = "results/p1_rank.png"
 # ---------------------------------------------------------------- model zoo (model-selection paper)
 ZOO_DIR = "data/zoo"
 ZOO_RESULTS = "results/zoo"  # metrics.json, accuracy.csv, scores.csv, selection*.csv, figures
+ZOO_MULTIDOMAIN_DIR = "data/zoo/multidomain"  # <domain>.pt: one checkpoint a domain of the multi-domain expert; log.csv
 
 # ---------------------------------------------------------------- checkpoint study (third paper)
 CHECKPOINT_STUDY_DIR = "data/checkpoints"       # epoch_<N>/ per studied pre-training checkpoint
@@ -57,6 +58,10 @@ def finetune_dir(run: str) -> str:
 def zoo_member_dir(member: str) -> str:
     """A zoo member's checkpoints (``epoch_NNN.pt``) and pre-training ``log.csv``."""
     return f"{ZOO_DIR}/models/{member}"
+
+
+def zoo_multidomain(domain: str) -> str:
+    return f"{ZOO_MULTIDOMAIN_DIR}/{domain}.pt"
 
 
 def zoo_target_dir(target: str) -> str:

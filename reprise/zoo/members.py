@@ -1,10 +1,11 @@
 """The members of the model zoo (the linearized model-selection paper, §4.1).
 
-In the embedded world the zoo holds single-domain experts: backbones pre-trained on parts of the
-glyph pool (digits and Latin letters, Greek, Cyrillic, symbols, everything), in two
-architectures; in real mode its members are weight files. Every member is described in
-``params.yaml`` under ``zoo.members.<name>`` by either ``concepts`` + ``arch`` (embedded) or
-``weights`` + ``arch`` (real).
+In the embedded world the zoo holds single-domain experts, backbones pre-trained on parts of the
+glyph pool (digits and Latin letters, Greek, Cyrillic, symbols, everything) in two architectures,
+and the domains of a multi-domain expert (:mod:`reprise.zoo.multidomain`); in real mode its
+members are weight files. Every member is described in ``params.yaml`` under
+``zoo.members.<name>`` by one of ``{concepts, arch}`` (embedded), ``{multidomain: <domain of
+zoo.multidomain.domains>}`` (embedded) or ``{weights, arch}`` (real).
 """
 
 from __future__ import annotations
@@ -24,21 +25,33 @@ class ZooMember:
     arch: str
     concepts: tuple[str, ...] | None = None  # embedded: the pool concepts it is trained on (None: all)
     weights: str | None = None  # real mode: a torchvision state_dict file
+    domain: str | None = None  # a domain of the multi-domain expert
 
 
-def parse_member(name: str, spec: dict) -> ZooMember:
-    """A member from its params entry; a malformed entry is a one-line error naming it."""
-    if not isinstance(spec, dict) or "arch" not in spec or ("concepts" in spec) == ("weights" in spec):
-        raise InputError(f"zoo.members.{name} needs arch and exactly one of concepts (embedded) or weights (real)")
-    if "weights" in spec:
-        return ZooMember(name, spec["arch"], weights=str(spec["weights"]))
-    concepts = spec["concepts"]
+def check_concepts(concepts, where: str) -> tuple[str, ...] | None:
+    """``'all'`` (None) or a non-empty list of glyph concepts, as a tuple."""
     if concepts == "all":
-        return ZooMember(name, spec["arch"])
+        return None
     unknown = [c for c in (concepts or []) if c not in CONCEPTS]
-    if not concepts or unknown:
-        raise InputError(f"zoo.members.{name}.concepts must be 'all' or a list from {', '.join(CONCEPTS)}; got {concepts!r}")
-    return ZooMember(name, spec["arch"], concepts=tuple(concepts))
+    if not isinstance(concepts, list) or not concepts or unknown:
+        raise InputError(f"{where} must be 'all' or a list from {', '.join(CONCEPTS)}; got {concepts!r}")
+    return tuple(concepts)
+
+
+def parse_member(name: str, spec: dict, domains: dict | None = None) -> ZooMember:
+    """A member from its params entry (``domains``: ``zoo.multidomain.domains``, for the
+    multi-domain expert's members); a malformed entry is a one-line error naming it."""
+    kinds = [key for key in ("concepts", "weights", "multidomain") if isinstance(spec, dict) and key in spec]
+    if len(kinds) != 1 or (kinds != ["multidomain"] and "arch" not in spec):
+        raise InputError(f"zoo.members.{name} needs exactly one of {{concepts, arch}} (embedded), {{multidomain: DOMAIN}} or {{weights, arch}} (real)")
+    if kinds == ["weights"]:
+        return ZooMember(name, spec["arch"], weights=str(spec["weights"]))
+    if kinds == ["multidomain"]:
+        domain = spec["multidomain"]
+        if domain not in (domains or {}):
+            raise InputError(f"zoo.members.{name}.multidomain is {domain!r}, not a domain of zoo.multidomain.domains ({', '.join(domains or {})})")
+        return ZooMember(name, "glyph_resnet", concepts=check_concepts(domains[domain], f"zoo.multidomain.domains.{domain}"), domain=domain)
+    return ZooMember(name, spec["arch"], concepts=check_concepts(spec["concepts"], f"zoo.members.{name}.concepts"))
 
 
 def member_pool(pool: ImageTable, member: ZooMember, images_per_class: int) -> ImageTable:

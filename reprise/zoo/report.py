@@ -77,6 +77,27 @@ def selection_table(scores: pd.DataFrame, runs: pd.DataFrame, default_member: st
     return pd.DataFrame(rows)
 
 
+def domain_selection(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str, domain_members: list[str]) -> pd.DataFrame:
+    """The paper's Fig. 5: choosing among the multi-domain expert's domains. Per score, target,
+    regime and seed, ``gain``: the chosen-rate test top-1 of the domain member the score ranks
+    first, minus the default member's; ``oracle`` picks the best domain, ``random`` is the mean
+    over the domains. Columns ``score, target, regime, seed, gain`` (no rows without domains)."""
+    rows = []
+    if not domain_members:
+        return pd.DataFrame(rows, columns=["score", "target", "regime", "seed", "gain"])
+    chosen = runs[runs["chosen"]]
+    for (target, regime, seed), acc in chosen.groupby(["target", "regime", "seed"]):
+        acc = acc.set_index("member")["top1"]
+        domains, default = acc.reindex(domain_members), acc[default_member]
+        for name, part in scores[(scores["target"] == target) & (scores["regime"] == regime)].groupby("score"):
+            value = part.set_index("member")["value"].reindex(domain_members)
+            if not value.isna().any():
+                rows.append({"score": name, "target": target, "regime": regime, "seed": seed, "gain": domains[value.idxmax()] - default})
+        rows.append({"score": "oracle", "target": target, "regime": regime, "seed": seed, "gain": domains.max() - default})
+        rows.append({"score": "random", "target": target, "regime": regime, "seed": seed, "gain": domains.mean() - default})
+    return pd.DataFrame(rows)
+
+
 def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
     """Every metric averaged over the targets, then its mean and standard deviation over the
     fine-tuning seeds, per score and regime (``oracle`` first, ``random`` last)."""
@@ -87,9 +108,14 @@ def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
     return summary.sort_values(["regime", "order", "score"]).drop(columns="order").reset_index(drop=True)
 
 
-def report_metrics(summary: pd.DataFrame) -> dict:
-    """``results/zoo/metrics.json``: per regime and score, the four metrics of :func:`summarise`."""
-    return {regime: {row["score"]: {k: float(row[k]) for k in METRICS} for _, row in part.iterrows()} for regime, part in summary.groupby("regime")}
+def report_metrics(summary: pd.DataFrame, domains: pd.DataFrame) -> dict:
+    """``results/zoo/metrics.json``: per regime and score, the four metrics of :func:`summarise`;
+    with a multi-domain expert, ``multidomain_gain`` per regime and score (mean over targets and
+    seeds of :func:`domain_selection`'s gain)."""
+    metrics = {regime: {row["score"]: {k: float(row[k]) for k in METRICS} for _, row in part.iterrows()} for regime, part in summary.groupby("regime")}
+    if len(domains):
+        metrics["multidomain_gain"] = {regime: part.groupby("score")["gain"].mean().to_dict() for regime, part in domains.groupby("regime")}
+    return metrics
 
 
 def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:

@@ -82,4 +82,15 @@ def test_zoo_member_change_reruns_only_that_member(repo):
     assert {"lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics", "random", "oracle"} <= set(selection["score"])
     assert set(selection["regime"]) == {"full", "few"}
     accuracy = pd.read_csv(repo / "results/zoo/accuracy.csv")
-    assert len(accuracy) == 3 * 2 * 2  # members x targets x regimes, one seed
+    assert len(accuracy) == 4 * 2 * 2 * 2 and accuracy["chosen"].sum() == 4 * 2 * 2  # members x targets x regimes x rates, one seed
+
+
+def test_cotuning_reuses_the_source_classifier_and_no_source_image(repo):
+    run = dvc(repo, "exp", "run", "-S", "select.method=cotuning")
+    assert set(stages_run(run.stdout)) == {"score", "select", "finetune_reuse", "evaluate"}
+    assert "Co-Tuning: 10 target classes over" in run.stdout
+    assert len(pd.read_parquet(repo / "data/selection/manifest.parquet")) == 0
+    metrics = json.loads((repo / "results/metrics.json").read_text())
+    assert metrics["selection"]["units_selected"] == 0 and 0 <= metrics["top1"]["reuse"] <= 100
+    log = pd.read_csv(repo / "data/finetune/reuse/log.csv")
+    assert (log["source_loss"] > 0).all()  # the relationship term was trained

@@ -77,7 +77,9 @@ def test_greedy_seeding_subsamples_a_large_pool(monkeypatch):
 
 def test_spherical_kmeans_is_deterministic_per_seed():
     x, _ = sphere_clusters(3, 0.3, k=10, per_cluster=30)
+    given = x.copy()
     first, centroids = spherical_kmeans(x, 12, 10, seed=4)
+    np.testing.assert_array_equal(x, given)  # the caller's float32 rows are not renormalised in place
     again, centroids_again = spherical_kmeans(x, 12, 10, seed=4)
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(centroids, centroids_again)
