@@ -11,7 +11,7 @@ from reprise.core.artifacts import write_parquet
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
-from reprise.core.params import section
+from reprise.core.params import for_mode, section
 from reprise.core.stage import run_stage
 from reprise.zoo.ground_truth import finetune_member
 from reprise.zoo.targets import parse_targets
@@ -22,7 +22,7 @@ def main(params: dict) -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:
         raise InputError(f"usage: python -m stages.zoo_finetune <member>, one of {', '.join(zoo['members'])}")
-    g = zoo["finetune"]
+    g = {key: for_mode(value, params["mode"]) for key, value in zoo["finetune"].items()}
     runs = finetune_member(
         name, kept_checkpoint(layout.zoo_member_dir(name), "last"), [t.name for t in parse_targets(zoo["targets"])], zoo["seeds"],
         lrs=g["lrs"], epochs=g["epochs"], milestones=g["milestones"], batch_size=f["batch_size"], momentum=f["momentum"],

@@ -40,6 +40,7 @@ TINY = {
         "finetune": {"lrs": [0.01, 0.001], "epochs": 1, "milestones": []},
         "probe": {"epochs": 1},
         "lgc_projection_dim": 500,
+        "ds_min_count": 2,  # the tiny few-shot regime has 2 images a class (the paper's threshold: 5)
     },
     "checkpoints": {
         "epochs": [1, 2],

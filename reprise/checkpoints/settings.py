@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reprise.core.errors import InputError
+from reprise.core.params import for_mode
 
 
 def check_threshold(threshold: float) -> float:
@@ -45,15 +46,16 @@ def check_epochs(epochs) -> list[int]:
     return sorted(epochs)
 
 
-def settings_from_params(c: dict) -> StudySettings:
-    """Validate the ``checkpoints`` section; every problem is a one-line :class:`InputError`."""
+def settings_from_params(c: dict, mode: str = "embedded") -> StudySettings:
+    """Validate the ``checkpoints`` section for ``mode`` (values written ``{embedded, real}``
+    take the one of ``mode``); every problem is a one-line :class:`InputError`."""
     seeds = c.get("seeds")
     if not isinstance(seeds, list) or not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise InputError(f"checkpoints.seeds must be a non-empty list of distinct non-negative integers, got {seeds!r}")
     classifier = dict(c.get("classifier") or {})
     for key in ("batch_size", "fe_epochs", "spectral_epochs"):
         _positive_int(classifier.get(key), f"classifier.{key}")
-    finetune_cfg = dict(c.get("finetune") or {})
+    finetune_cfg = {key: for_mode(value, mode) for key, value in (c.get("finetune") or {}).items()}
     for key in ("epochs", "batch_size"):
         _positive_int(finetune_cfg.get(key), f"finetune.{key}")
     for cfg, key in ((classifier, "classifier.lr"), (finetune_cfg, "finetune.lr")):

@@ -139,6 +139,25 @@ class ImageTable:
         yield from loader
 
 
+def validation_split(train: ImageTable, fraction: float, seed: int) -> tuple[ImageTable, ImageTable]:
+    """``(fit, validation)`` of a training table, to choose hyperparameters without the test set:
+    per class, a seeded ``fraction`` of the images (rounded, at least one, and at least one left
+    to fit on) is held out for validation."""
+    if not 0 < fraction < 1:
+        raise InputError(f"val_fraction must be in (0, 1), got {fraction!r}")
+    rng = np.random.default_rng(seed)
+    held = []
+    for label in np.unique(train.labels):
+        rows = np.flatnonzero(train.labels == label)
+        if len(rows) < 2:
+            raise InputError(f"target class {label} has {len(rows)} training image: a validation split needs two a class")
+        count = min(max(1, round(fraction * len(rows))), len(rows) - 1)
+        held.append(rng.choice(rows, size=count, replace=False))
+    is_val = np.zeros(len(train), dtype=bool)
+    is_val[np.concatenate(held)] = True
+    return train.subset(np.flatnonzero(~is_val)), train.subset(np.flatnonzero(is_val))
+
+
 class _ChunkDataset(torch.utils.data.Dataset):
     def __init__(self, table: ImageTable, chunks, spec: ImageSpec) -> None:
         self.table, self.chunks, self.spec = table, chunks, spec

@@ -29,8 +29,8 @@ from reprise.core.images import ImageSpec, ImageTable
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, steps: int = 200) -> float:
     """Temperature scaling: the T > 0 minimising the mean NLL of ``labels [n]`` under
     softmax(``logits [n, Z]`` / T), by L-BFGS on log T (starting at T = 1)."""
-    z = torch.as_tensor(np.asarray(logits), dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+    z = torch.tensor(np.asarray(logits), dtype=torch.float64)
+    y = torch.tensor(np.asarray(labels), dtype=torch.int64)
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([log_t], lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
 

@@ -2,7 +2,8 @@
 and seed (the linearized model-selection paper, §4.2).
 
 The paper fine-tunes each model at three learning rates (0.01, 0.005, 0.001; 30 epochs, SGD with
-Nesterov momentum, weight decay 1e-4, rate / 10 at epochs 15 and 25) and keeps the best. Here
+Nesterov momentum, weight decay 1e-4, rate / 10 at epochs 15 and 25) and keeps the best; the
+schedule's milestones are given as shares of the run, so a shorter run keeps its shape. Here
 the best is chosen on a validation split held out of the target's training images (a share of
 each class, at least one image), never on the test set: each rate fine-tunes on the rest, the
 rate with the highest validation top-1 is chosen (ties: the first in the list), and that run's
@@ -24,26 +25,8 @@ from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import load_backbone
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
-from reprise.core.images import ImageTable
+from reprise.core.images import validation_split
 from reprise.zoo.targets import REGIMES, read_regime, read_test
-
-
-def validation_split(train: ImageTable, fraction: float, seed: int) -> tuple[ImageTable, ImageTable]:
-    """``(fit, validation)``: per class, a seeded ``fraction`` of the images (rounded, at least
-    one, and at least one left to fit on) is held out for validation."""
-    if not 0 < fraction < 1:
-        raise InputError(f"zoo.finetune.val_fraction must be in (0, 1), got {fraction!r}")
-    rng = np.random.default_rng(seed)
-    held = []
-    for label in np.unique(train.labels):
-        rows = np.flatnonzero(train.labels == label)
-        if len(rows) < 2:
-            raise InputError(f"target class {label} has {len(rows)} training image: choosing a learning rate needs two a class")
-        count = min(max(1, round(fraction * len(rows))), len(rows) - 1)
-        held.append(rng.choice(rows, size=count, replace=False))
-    is_val = np.zeros(len(train), dtype=bool)
-    is_val[np.concatenate(held)] = True
-    return train.subset(np.flatnonzero(~is_val)), train.subset(np.flatnonzero(is_val))
 
 
 def choose_rates(runs: pd.DataFrame) -> np.ndarray:
@@ -55,7 +38,7 @@ def choose_rates(runs: pd.DataFrame) -> np.ndarray:
 
 def finetune_member(
     member: str, checkpoint: str | Path, targets: list[str], seeds: list[int], *, lrs: list[float], epochs: int,
-    milestones: list[int], batch_size: int, momentum: float, weight_decay: float, val_fraction: float, split_seed: int,
+    milestones: list[float], batch_size: int, momentum: float, weight_decay: float, val_fraction: float, split_seed: int,
     device: torch.device,
 ) -> pd.DataFrame:
     """Fine-tune the member (its whole backbone and a new head) at every rate of ``lrs``, on every
@@ -63,8 +46,6 @@ def finetune_member(
     regime, seed, lr, val_top1, top1`` (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
     if not lrs or any(not lr > 0 for lr in lrs):
         raise InputError(f"zoo.finetune.lrs must be a non-empty list of positive rates, got {lrs!r}")
-    if any(not 0 < m < epochs for m in milestones):
-        raise InputError(f"zoo.finetune.milestones must lie strictly between 0 and {epochs} epochs, got {milestones!r}")
     rows = []
     for target in targets:
         folder = layout.zoo_target_dir(target)
@@ -77,7 +58,7 @@ def finetune_member(
                     started = time.perf_counter()
                     backbone, head, _ = finetune(
                         backbone, spec, fit, None, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
-                        weight_decay=weight_decay, lam=0.0, seed=seed, device=device, milestones=[m / epochs for m in milestones],
+                        weight_decay=weight_decay, lam=0.0, seed=seed, device=device, milestones=milestones,
                         progress=False,
                     )
                     seconds = time.perf_counter() - started

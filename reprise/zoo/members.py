@@ -11,12 +11,15 @@ zoo.multidomain.domains>}`` (embedded) or ``{weights, arch}`` (real).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reprise.core.errors import InputError
-from reprise.core.images import ImageTable
 from reprise.world.glyphs import CONCEPTS
+
+if TYPE_CHECKING:  # the report reads members without loading torch
+    from reprise.core.images import ImageTable
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,10 @@
 """The model-selection report and its ground truth: how each score's ranking of the zoo compares
 with fine-tuning at the best of three rates, and what scoring costs against fine-tuning."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from builders import glyph_table
-from reprise.core.errors import InputError
-from reprise.zoo.ground_truth import choose_rates, validation_split
+from reprise.zoo.ground_truth import choose_rates
 from reprise.zoo.report import selection_table
 
 
@@ -52,20 +49,6 @@ def test_a_members_accuracy_is_its_chosen_rate_and_the_rate_is_chosen_on_validat
     table = selection_table(scores({"a": 1.0, "b": 0.0}, "s", regime="few"), grid, default_member="b").set_index("score")
     assert table.loc["oracle", "top_gain"] == 0.0  # b's chosen run (80) beats a's chosen (70), not a's best on test (99)
     assert table.loc["s", "trials_to_best"] == 2
-
-
-def test_validation_split_holds_out_a_share_of_every_class():
-    train = glyph_table(50, 5, 0)  # 10 images a class
-    fit, val = validation_split(train, 0.2, seed=3)
-    assert np.bincount(val.labels).tolist() == [2] * 5 and np.bincount(fit.labels).tolist() == [8] * 5
-    assert set(fit.index["image"]).isdisjoint(val.index["image"])
-    again, _ = validation_split(train, 0.2, seed=3)
-    assert fit.index.equals(again.index)
-    few = train.subset(np.flatnonzero(train.index.groupby("label").cumcount().to_numpy() < 2))
-    fit, val = validation_split(few, 0.2, seed=0)  # at least one held out, at least one left
-    assert np.bincount(val.labels).tolist() == [1] * 5 and np.bincount(fit.labels).tolist() == [1] * 5
-    with pytest.raises(InputError, match="two a class"):
-        validation_split(train.subset(np.arange(5)), 0.2, seed=0)
 
 
 def test_a_score_missing_for_a_member_is_left_out():
