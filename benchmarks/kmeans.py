@@ -21,11 +21,15 @@ of standard deviation ``--noise`` per coordinate, renormalised (the data of
 tests/reuse/test_clustering.py), one data set and one clustering seed per seed; ``large``,
 100,000 rows × 128-d around 200 random unit directions with lognormal cluster sizes (18 to
 10,892 rows for seed 0) and noise 0.05 per coordinate, k = 200, where the
-``generating-clusters`` row gives the objective of the generating partition for reference.
+``generating-clusters`` row gives the objective of the generating partition for reference;
+``pool subsample``, ``--pool-rows`` rows of the pipeline's own pool features
+(data/features/pool.npy, after `dvc repro`) at the pipeline's ``cluster.k``, where purity is
+against the pool's concepts (there are no generating clusters: ignore ARI there).
 
 The objective is the mean cosine distance of a row to the normalised mean of its cluster,
 ``1 - sum_j ||sum_{i in j} x_i|| / N``, the lowest any centroids reach for the partition, so the
-methods are compared on their partitions alone; ARI is against the generating clusters. CPU
+methods are compared on their partitions alone; ARI and purity (the share of rows whose
+cluster's majority label is theirs) are against the generating clusters. CPU
 only; times are wall-clock seconds of one call. One row per run goes to
 benchmarks/results/kmeans.csv; the printed table shows means over seeds.
 """
@@ -45,8 +49,12 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 import reprise.reuse.clustering as clustering
+from reprise.core import layout
+from reprise.core.params import load_params
 
 HERE = Path(__file__).resolve().parent
+POOL_FEATURES = HERE.parent / layout.POOL_FEATURES
+POOL_INDEX = HERE.parent / f"{layout.POOL_TABLE}.parquet"
 
 
 def sphere_problem(seed: int, noise: float, k: int, per_cluster: int, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +123,8 @@ def measure(problem: str, x: np.ndarray, labels: np.ndarray, k: int, method: str
     ari = adjusted_rand_score(labels, assignment)
     return {
         "problem": problem, "n": len(x), "d": x.shape[1], "k": k, "method": method, "seed": seed,
-        "ari": ari, "exact": ari == 1.0, "objective": objective(x, assignment, k), "seconds": seconds,
+        "ari": ari, "exact": ari == 1.0, "objective": objective(x, assignment, k), "purity": clustering.cluster_purity(assignment, labels),
+        "seconds": seconds,
         "empty_clusters": int((np.bincount(assignment, minlength=k) == 0).sum()),
     }
 
@@ -125,6 +134,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)), help="sphere problem: data and clustering seeds")
     parser.add_argument("--noise", type=float, nargs="+", default=[0.02, 0.05, 0.1], help="sphere problem: noise levels")
     parser.add_argument("--large-seeds", type=int, nargs="*", default=[0, 1], help="large problem: seeds (none: skip it)")
+    parser.add_argument("--pool-rows", type=int, default=10_000, help="pool problem: rows subsampled from data/features/pool.npy (0: skip it)")
+    parser.add_argument("--pool-seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--iterations", type=int, default=25)
     parser.add_argument("--out", default=str(HERE / "results" / "kmeans.csv"))
     args = parser.parse_args()
@@ -144,13 +155,23 @@ def main() -> None:
         for method in (*METHODS, "reprise-seed-all-rows"):
             rows.append(measure("large 100000x128", x, labels, 200, method, args.iterations, seed))
             print({key: rows[-1][key] for key in ("problem", "method", "seed", "ari", "objective", "seconds")}, flush=True)
+    if args.pool_rows:
+        features, concepts = np.load(POOL_FEATURES), pd.read_parquet(POOL_INDEX)["concept"].to_numpy()
+        k = int(load_params(HERE.parent / "params.yaml")["cluster"]["k"])
+        for seed in args.pool_seeds:
+            rows_taken = np.sort(np.random.default_rng(seed).choice(len(features), min(args.pool_rows, len(features)), replace=False))
+            x = features[rows_taken] / np.linalg.norm(features[rows_taken], axis=1, keepdims=True)
+            codes = np.unique(concepts[rows_taken], return_inverse=True)[1]
+            for method in METHODS:
+                rows.append(measure(f"pool subsample {len(x)}", x.astype(np.float32), codes, k, method, args.iterations, seed))
+                print({key: rows[-1][key] for key in ("problem", "method", "seed", "objective", "purity", "seconds")}, flush=True)
     table = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
 
     summary = table.groupby(["problem", "method"], sort=False).agg(
         k=("k", "first"), seeds=("seed", "size"), ari_mean=("ari", "mean"), ari_min=("ari", "min"), exact=("exact", "sum"),
-        objective=("objective", "mean"), seconds=("seconds", "mean"), empty_clusters=("empty_clusters", "max"),
+        objective=("objective", "mean"), purity=("purity", "mean"), seconds=("seconds", "mean"), empty_clusters=("empty_clusters", "max"),
     ).reset_index()
     print(f"\n{platform.node()}: {platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
           f"{args.iterations} iterations; means over seeds; exact: runs with ARI 1")

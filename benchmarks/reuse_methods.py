@@ -14,7 +14,9 @@ split of the training images (``--val-fraction`` of each class), the best point 
 the whole training set and measured on the test set (see :mod:`reprise.reuse.comparison`).
 Classes are reused by eq. 6, clusters by eq. 7. Writes one row per (seed, method), with
 ``experiment, target, setting, method, seed, top1`` first and the chosen ``lr``/``lambda``, to
-``--out``, and prints the mean and standard deviation per method.
+``--out`` (rewritten after every row, so a run cut short keeps what it measured; ``--resume`` skips
+the (seed, method) pairs of the same target and setting already there), and prints the mean and
+standard deviation per method.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def main() -> None:
     parser.add_argument("--val-fraction", type=float, default=0.2)
     parser.add_argument("--experiment", default="reuse_methods", help="the experiment column of the rows")
     parser.add_argument("--out", default="benchmarks/results/reuse_methods.csv")
+    parser.add_argument("--resume", action="store_true", help="keep the rows already in --out and run only the missing ones")
     args = parser.parse_args()
     params = load_params()
     t, s, f = params["target"], params["select"], params["finetune"]
@@ -57,18 +60,24 @@ def main() -> None:
         batch_size=f["batch_size"], momentum=f["momentum"], weight_decay=f["weight_decay"],
     )
     device = pick_device(params["device"])
-    rows = []
+    out, name = Path(args.out), f"{shared['unit']} k={shared['k']}"
+    rows = pd.read_csv(out).to_dict("records") if args.resume and out.exists() else []
+    done = {(r["seed"], r["method"]) for r in rows if r["target"] == target and r["setting"] == name}
     for seed in args.seeds:
+        if all((seed, method) in done for method in args.methods):
+            continue
         splits = handwriting_target(target, t["labels_per_class"], t["test_per_class"], seed)
         setting = ReuseSetting(**shared, concept=splits.meta["concept"])
         for method in args.methods:
+            if (seed, method) in done:
+                continue
             run = tuned_run(setting, method, splits.train, splits.test, lrs=args.lrs, lambdas=args.lambdas, val_fraction=args.val_fraction,
                             seed=seed, device=device)
-            rows.append({"experiment": args.experiment, "target": target, "setting": f"{setting.unit} k={setting.k}", "method": method,
-                         "seed": seed, **run})
+            rows.append({"experiment": args.experiment, "target": target, "setting": name, "method": method, "seed": seed, **run})
+            write_csv(pd.DataFrame(rows), out)
             print({key: round(v, 3) if isinstance(v, float) else v for key, v in rows[-1].items()}, flush=True)
     table = pd.DataFrame(rows)
-    write_csv(table, Path(args.out))
+    table = table[(table["target"] == target) & (table["setting"] == name)]
     summary = table.groupby("method", sort=False).agg(
         top1_mean=("top1", "mean"), top1_std=("top1", "std"), recall=("recall", "mean"), units=("units", "mean"), images=("images", "mean"),
         lr=("lr", lambda v: " ".join(f"{x:g}" for x in v)), lam=("lambda", lambda v: " ".join(f"{x:g}" for x in v)),
