@@ -1,10 +1,12 @@
-"""Reading and writing the pipeline's artifacts: Parquet tables, CSV, NPY arrays and JSON
-(checkpoints: :mod:`reprise.core.checkpoints`). No torch here, so a report stage that only reads
-artifacts does not load the training stack.
+"""Reading and writing the pipeline's artifacts: Parquet tables, CSV, NPY arrays, JSON, text and
+figures (checkpoints: :mod:`reprise.core.checkpoints`). No torch here, so a report stage that only
+reads artifacts does not load the training stack.
 
 Every writer is atomic: it writes next to the destination and renames at the end, so a stage that
-fails leaves either the old file or nothing, never half of a new one. Every reader turns a
-missing or unreadable file into a one-line :class:`~reprise.core.errors.InputError` naming it.
+fails leaves either the old file or nothing, never half of a new one. The same content gives the
+same bytes (nothing in a file records when or under which temporary name it was written), so a
+rerun that reproduces a result leaves DVC nothing new to cache. Every reader turns a missing or
+unreadable file into a one-line :class:`~reprise.core.errors.InputError` naming it.
 """
 
 from __future__ import annotations
@@ -23,15 +25,29 @@ import pandas as pd
 from reprise.core.errors import InputError
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()  # read once: os.umask can only be read by setting it
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path in the destination's folder; rename it onto ``path`` on success."""
+    """Yield a temporary path in the destination's folder; rename it onto ``path`` on success.
+
+    The file gets the mode of the file it replaces, or a new file's usual mode (``0o666`` less
+    the umask), not the ``0o600`` of a temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -79,6 +95,13 @@ def write_json(obj, path: str | Path, digits: int | None = None) -> None:
 def write_text(text: str, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def write_figure(fig, path: str | Path) -> None:
+    """Save a matplotlib figure in the format of ``path``'s suffix (PNG: no date in its metadata,
+    so the same figure is the same bytes)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
 
 
 def existing(path: str | Path) -> Path:
