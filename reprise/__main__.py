@@ -25,6 +25,7 @@ import torch
 
 from reprise.core.artifacts import read_csv, read_npy, write_csv, write_parquet
 from reprise.core.errors import InputError
+from reprise.core.messages import error
 from reprise.reuse.cost import COSTS
 from reprise.reuse.recall import eps_c_sweep, plot_eps_c_sweep, recall_table
 from reprise.reuse.selection import score_units, scores_table
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return 2
     return 0
 
