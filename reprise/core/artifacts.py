@@ -104,6 +104,43 @@ def write_figure(fig, path: str | Path) -> None:
         fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
 
 
+def check_outputs(outputs: list[tuple[str, str | Path]], inputs: list[tuple[str, str | Path]]) -> None:
+    """Before any compute: every output can be written, and none is an input or another output.
+
+    Both list ``(name, path)`` pairs, the name being what sets the path (a command-line flag). The
+    same file is recognised by device and inode, so a link to an input or another spelling of its
+    path is refused too. The first problem is a one-line :class:`InputError` naming the flag.
+    """
+    taken = [(name, Path(path)) for name, path in inputs]
+    for name, path in outputs:
+        path = Path(path)
+        for other, other_path in taken:
+            if _same_file(path, other_path):
+                raise InputError(f"{name} {path} is the same file as {other} {other_path}, which writing would destroy; choose another {name}")
+        _check_writable(name, path)
+        taken.append((name, path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _check_writable(name: str, path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{name} {path} is a folder; give a file path")
+    folder = path.parent
+    while not folder.exists():  # atomic_path creates the missing folders under the first that exists
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"{name} {path} cannot be written: {folder} is a file, not a folder; choose another {name}")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise InputError(f"{name} {path} cannot be written: {folder} is not writable ({exc.strerror}); choose another {name}") from exc
+
+
 def existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():

@@ -111,6 +111,13 @@ def test_greedy_ot_uses_the_l2_cost_by_default_as_the_paper_runs_it():
     assert np.allclose(score_units(source, target, "uot").scores, score_units(source, target, "uot", cost="cos").scores)
 
 
+@pytest.mark.parametrize("block_rows", [0, -5])
+def test_block_rows_zero_and_negative_are_refused_alike(block_rows):
+    source, target = clustered(8)
+    with pytest.raises(InputError, match=f"block_rows must be a positive integer, got {block_rows}"):
+        score_units(source, target, block_rows=block_rows)
+
+
 def random_features(dtype=np.float32):
     rng = np.random.default_rng(0)
     return rng.normal(size=(300, 16)).astype(dtype), rng.normal(size=(5, 16)).astype(dtype)
