@@ -1,6 +1,9 @@
 """The artifact writers: atomic, with the usual file mode, and the same bytes for the same content."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -65,3 +68,26 @@ def test_a_figure_is_written_atomically(tmp_path):
     with pytest.raises(RuntimeError):
         write_figure(fig, path)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["plot.png"]
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from reprise.core.artifacts import atomic_path
+with atomic_path(sys.argv[1]) as tmp:
+    tmp.write_bytes(b"half of a new")
+    os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_a_writer_interrupted_or_killed_leaves_the_old_file(tmp_path, signal_name):
+    path = tmp_path / "scores.parquet"
+    path.write_bytes(b"old")
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), signal_name], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert done.returncode != 0
+    assert path.read_bytes() == b"old"
+    leftovers = [p.name for p in tmp_path.iterdir() if p != path]
+    if signal_name == "SIGINT":
+        assert leftovers == []  # the temporary file is removed on the way out
+    else:  # nothing runs after SIGKILL: at most the hidden temporary file stays, never a partial scores.parquet
+        assert all(name.startswith(".scores.parquet.") and name.endswith(".tmp") for name in leftovers)

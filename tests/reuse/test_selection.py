@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from builders import clustered
 from reprise.core.errors import InputError
@@ -168,3 +169,18 @@ def test_a_scores_table_read_back_ranks_as_the_scores_did():
     scores = score_units(source, target, eps_c=1e-3)
     again = UnitScores.from_table(scores_table(scores).sample(frac=1.0, random_state=0), "uot")
     assert np.array_equal(top_k(again, 50), top_k(scores, 50)) and np.array_equal(again.ranks(), scores.ranks())
+
+
+def test_scores_are_the_same_bits_on_one_and_two_threads():
+    source, target = random_features()
+    runs = []
+    threads = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            with threadpool_limits(n):  # numpy's BLAS does the solver's products on the CPU
+                runs.append([score_units(source, target).log_scores, score_units(source, target, block_rows=64).log_scores,
+                             score_units(source, target, "greedy").scores])
+    finally:
+        torch.set_num_threads(threads)
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))
