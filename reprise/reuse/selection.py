@@ -119,7 +119,10 @@ def score_units(
         tol, max_iter: the solver's stopping rule (see :func:`reprise.reuse.uot.sinkhorn_uot`).
 
     Returns:
-        :class:`UnitScores` with ``scores`` of shape ``[B, n]`` (``B = 1`` for one target).
+        :class:`UnitScores` with ``scores`` of shape ``[B, n]`` (``B = 1`` for one target); for
+        ``uot`` also ``log_scores`` and ``solver``: ``n_iter``, ``converged``, ``err``, the range
+        of log P1 (``log_score_min``, ``log_score_max``) and ``warnings``, each also printed as a
+        ``warning:`` line on stderr.
     """
     if method not in METHODS:
         raise InputError(f"unknown selection method {method!r}; choose one of {', '.join(METHODS)}")
@@ -182,7 +185,7 @@ def _solver_warnings(result, log_scores: np.ndarray, eps_c: float, tol: float, m
                         "the scores are not the optimum: raise max_iter")
     resolution = 8 * torch.finfo(result.log_scores.dtype).eps  # a few float steps of log P1
     span = log_scores.max(axis=1) - log_scores.min(axis=1)
-    if (span <= resolution * np.maximum(1.0, np.abs(log_scores).max(axis=1))).any():
+    if log_scores.shape[1] > 1 and (span <= resolution * np.maximum(1.0, np.abs(log_scores).max(axis=1))).any():
         warnings.append(f"eps_c = {eps_c:g} makes every P1 score equal to within the solver's precision (log P1 spans {span.min():.3g}): "
                         "the ranking is arbitrary; lower eps_c (the paper's: 0.01)")
     return warnings
