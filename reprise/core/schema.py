@@ -7,8 +7,9 @@ added with ``dvc exp run -S +uot.tau=0.5``, stops the pipeline instead of being 
 
 What a value means is checked where it is used: which glyph concepts exist (``world.concepts``,
 ``zoo.multidomain.domains``), which domain a zoo member names, the keys of a real zoo target,
-whether an epoch was kept. The allowed values of the keys below belong to modules that load torch, which this one,
-read by the report stages, does not; ``tests/core/test_schema.py`` checks that they agree.
+whether an epoch was kept. The allowed values below belong to modules that load torch, which
+this module, read by the report stages, does not; ``tests/core/test_schema.py`` checks that they
+agree.
 """
 
 from __future__ import annotations
@@ -204,12 +205,12 @@ SHARE = Real(0, 1)  # a fraction strictly between 0 and 1
 MOMENTUM = SHARE  # SGD with Nesterov momentum needs it above 0
 PATH = Nullable(Text())
 COSTS = Choice("cos", "l2")
-ARCHS = ("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
+ARCHS = Choice("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
 HANDWRITING = Choice("mnist", "digits")
 CONCEPTS = Either(Choice("all"), ListOf(Text()))
 RESNETS = Choice("resnet18", "resnet50")  # the torchvision architectures a weights file can hold
 MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
-    Section({"concepts": CONCEPTS, "arch": Choice(*ARCHS)}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": RESNETS}))
+    Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": RESNETS}))
 
 PARAMS = Section({
     "mode": Choice(*MODES),
@@ -220,7 +221,7 @@ PARAMS = Section({
         "weights": PATH, "weights_format": Choice("torchvision", "moco_v2"), "arch": RESNETS, "image_size": COUNT,
     }),
     "pretrain": Section({
-        "mode": Choice("supervised", "contrastive"), "arch": Choice(*ARCHS), "widths": ListOf(COUNT), "epochs": COUNT,
+        "mode": Choice("supervised", "contrastive"), "arch": ARCHS, "widths": ListOf(COUNT), "epochs": COUNT,
         "keep_epochs": ListOf(COUNT, empty=True), "batch_size": COUNT, "lr": POSITIVE, "momentum": MOMENTUM, "weight_decay": NON_NEGATIVE,
         "seed": INDEX, "projection_dim": COUNT, "temperature": POSITIVE,
     }),
@@ -254,7 +255,7 @@ PARAMS = Section({
         "seeds": ListOf(INDEX),
         "finetune": Section({"lrs": ListOf(POSITIVE), "epochs": ByMode(COUNT), "milestones": ListOf(SHARE, empty=True),
                              "weight_decay": NON_NEGATIVE, "val_fraction": SHARE}),
-        "probe": Section({"arch": ByMode(Choice(*ARCHS)), "lr": ByMode(POSITIVE), "epochs": ByMode(COUNT)}),
+        "probe": Section({"arch": ByMode(ARCHS), "lr": ByMode(POSITIVE), "epochs": ByMode(COUNT)}),
         "lgc_projection_dim": COUNT,
         "ds_min_count": COUNT,
         "split_seed": INDEX,
