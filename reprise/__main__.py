@@ -5,7 +5,9 @@
     python -m reprise score --source S.npy --target T.npy --method uot --out scores.parquet
 
 S and T are float arrays with one unit (a class or cluster mean, or an image) per row. The
-output has one row per source unit: ``unit`` (row of S), ``score``, ``rank`` (1 = most similar).
+output has one row per source unit: ``unit`` (row of S), ``score``, ``rank`` (1 = most similar)
+and, for UOT, ``log_score`` (log P1, which the rank is taken on). Outputs are checked before
+any compute: an output that is one of the inputs, a folder or not writable is a one-line error.
 
 ``selection`` measures how well each method finds a concept when the source units carry one
 (the paper's Table 4 and Fig. 4a)::
@@ -23,16 +25,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reprise.core.artifacts import read_csv, read_npy, write_csv, write_parquet
+from reprise.core.artifacts import check_outputs, read_csv, read_npy, write_csv, write_parquet
+from reprise.core.device import pick_device
 from reprise.core.errors import InputError
+from reprise.core.messages import error
 from reprise.reuse.cost import COSTS
 from reprise.reuse.recall import eps_c_sweep, plot_eps_c_sweep, recall_table
 from reprise.reuse.selection import score_units, scores_table
 
+SELECTION_FILES = ("recall.csv", "eps_c_sweep.csv", "eps_c_sweep.png")  # what `selection` writes in --out-dir
+
 
 def _score(args: argparse.Namespace) -> None:
-    if args.method not in ("uot", "greedy", "random"):
-        raise InputError(f"--method must be uot, greedy or random, got {args.method!r}")
+    _check_score_args(args)
+    device = pick_device(args.device) if args.device is not None else None
     source = read_npy(args.source, mmap=args.block_rows is not None)
     target = read_npy(args.target)
     for path, array in ((args.source, source), (args.target, target)):
@@ -51,32 +57,48 @@ def _score(args: argparse.Namespace) -> None:
         seed=args.seed,
         block_rows=args.block_rows,
         cost_cache=args.cost_cache,
-        device=args.device,
+        device=device,
         dtype=torch.float64 if args.float64 else None,
         tol=args.tol,
         max_iter=args.max_iter,
     )
     table = scores_table(scores)
     write_parquet(table, args.out)
-    report = f", {scores.solver['n_iter']} iterations, converged: {scores.solver['converged']}" if scores.solver else ""
+    solver = scores.solver
+    report = (f", {solver['n_iter']} iterations, converged: {solver['converged']}, log P1 from {solver['log_score_min']:.4g} to "
+              f"{solver['log_score_max']:.4g}") if solver else ""
     print(f"wrote {len(table)} scores to {args.out}{report}")
 
 
+def _check_score_args(args: argparse.Namespace) -> None:
+    """The flags of ``score`` that can be judged before reading anything."""
+    if args.method not in ("uot", "greedy", "random"):
+        raise InputError(f"--method must be uot, greedy or random, got {args.method!r}")
+    if args.block_rows is not None and args.block_rows < 1:
+        raise InputError(f"--block-rows must be a positive number of rows, got {args.block_rows}")
+    if args.cost_cache is not None and args.block_rows is None:
+        raise InputError("--cost-cache caches the cost blocks that --block-rows streams; add --block-rows N or drop --cost-cache")
+    outputs = [("--out", args.out)] + ([("--cost-cache", args.cost_cache)] if args.cost_cache is not None else [])
+    check_outputs(outputs, [("--source", args.source), ("--target", args.target)])
+
+
 def _selection(args: argparse.Namespace) -> None:
+    out = Path(args.out_dir)
+    check_outputs([("--out-dir", out / name) for name in SELECTION_FILES], [("--source", args.source), ("--target", args.target), ("--concepts", args.concepts)])
     source, target = read_npy(args.source), read_npy(args.target)
     concepts = _read_concepts(args.concepts)
     relevant = np.isin(concepts, args.concept)
     uot = {"eps": args.eps, "tau1": args.tau1, "tau2": args.tau2}
     table = recall_table(source, target, relevant, args.k, args.eps_c, **uot)
     sweep = eps_c_sweep(source, target, relevant, args.k, args.sweep, **uot)
-    out = Path(args.out_dir)
-    write_csv(table, out / "recall.csv")
-    write_csv(sweep, out / "eps_c_sweep.csv")
+    recall_csv, sweep_csv, sweep_png = (out / name for name in SELECTION_FILES)
+    write_csv(table, recall_csv)
+    write_csv(sweep, sweep_csv)
     title = f"recall of {'/'.join(args.concept)} ({int(relevant.sum())} units) in the top {args.k}"
-    plot_eps_c_sweep(sweep, out / "eps_c_sweep.png", title)
+    plot_eps_c_sweep(sweep, sweep_png, title)
     print(table.round(2).to_string(index=False))
     print(sweep.round({"uot_recall": 2, "greedy_recall": 2}).to_string(index=False))
-    print(f"wrote recall.csv, eps_c_sweep.csv and eps_c_sweep.png to {out}")
+    print(f"wrote {', '.join(SELECTION_FILES)} to {out}")
 
 
 def _read_concepts(path: str) -> np.ndarray:
@@ -102,13 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--tau2", type=float, default=100.0, help="target marginal relaxation (default 100)")
     score.add_argument("--source-weight", type=float, default=None, help="weight of every source unit (default 1)")
     score.add_argument("--seed", type=int, default=0, help="seed for --method random")
-    score.add_argument("--block-rows", type=int, default=None, help="stream the source in blocks of this many rows")
+    score.add_argument("--block-rows", type=int, default=None, help="stream the source in blocks of this many rows (a positive integer)")
     score.add_argument("--cost-cache", default=None, help="with --block-rows: file to cache the cost blocks in")
-    score.add_argument("--device", default=None, help="cpu, cuda, ... (default cpu)")
+    score.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default cpu)")
     score.add_argument("--float64", action="store_true", help="solve in float64 (default: float64 only for float64 input)")
     score.add_argument("--tol", type=float, default=1e-9, help="convergence tolerance (default 1e-9)")
     score.add_argument("--max-iter", type=int, default=1000, help="iteration cap (default 1000)")
-    score.add_argument("--out", required=True, help="output Parquet: unit, score, rank")
+    score.add_argument("--out", required=True, help="output Parquet: unit, score, rank (and log_score for uot)")
     score.set_defaults(run=_score)
 
     report = commands.add_parser("selection", help="recall of a concept in the top K for every method and cost, and over eps_c")
@@ -132,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return 2
     return 0
 

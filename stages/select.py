@@ -10,8 +10,7 @@ from reprise.reuse.selection import UnitScores, top_k
 
 def main(params: dict) -> None:
     s = section(params, "select")
-    table = read_parquet(layout.SCORES).sort_values("unit")
-    scores = UnitScores(table["score"].to_numpy()[None, :], s["method"])
+    scores = UnitScores.from_table(read_parquet(layout.SCORES), s["method"])
     selected = top_k(scores, s["k"])
     assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if s["unit"] == "cluster" else None
     manifest = selection_manifest(s["unit"], read_parquet(f"{layout.POOL_TABLE}.parquet"), assignment, selected, scores.scores[0])

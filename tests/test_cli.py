@@ -1,8 +1,15 @@
 """The command line: ``python -m reprise score`` and ``selection``."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
+import pytest
+import torch
 
+import reprise.__main__
 from builders import clustered
 from reprise.__main__ import main as cli
 
@@ -14,7 +21,7 @@ def test_cli_writes_scores(tmp_path, capsys):
     out = tmp_path / "scores.parquet"
     assert cli(["score", "--source", str(tmp_path / "S.npy"), "--target", str(tmp_path / "T.npy"), "--method", "uot", "--cost", "cos", "--eps-c", "0.01", "--eps", "1", "--tau1", "1", "--tau2", "100", "--out", str(out)]) == 0
     table = pd.read_parquet(out)
-    assert list(table.columns) == ["unit", "score", "rank"] and len(table) == 60
+    assert list(table.columns) == ["unit", "score", "rank", "log_score"] and len(table) == 60
     assert set(table.nsmallest(10, "rank")["unit"]) == set(range(10))
     assert "converged: True" in capsys.readouterr().out
 
@@ -31,3 +38,94 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert not out.exists() and list(tmp_path.iterdir()) == sorted(tmp_path.iterdir()) and len(list(tmp_path.iterdir())) == 2
     assert cli(["score", "--source", str(tmp_path / "missing.npy"), "--target", str(tmp_path / "T.npy"), "--out", str(out)]) == 2
     assert "missing file" in capsys.readouterr().err
+
+
+@pytest.fixture
+def features(tmp_path):
+    source, target = clustered(10)
+    np.save(tmp_path / "S.npy", source.astype(np.float32))
+    np.save(tmp_path / "T.npy", target.astype(np.float32))
+    return tmp_path / "S.npy", tmp_path / "T.npy"
+
+
+@pytest.fixture
+def no_compute(monkeypatch):
+    """Fail the test if scoring starts: these checks must come before any compute."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("score_units ran before the bad argument was refused")
+    monkeypatch.setattr(reprise.__main__, "score_units", refuse)
+
+
+def one_line_error(capsys, *fragments) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(features, tmp_path, capsys, no_compute):
+    source, target = features
+    original = source.read_bytes()
+    os.link(source, tmp_path / "hardlink.npy")
+    for out, named in ((source, "--source"), (tmp_path / "hardlink.npy", "--source"), (tmp_path / "." / "T.npy", "--target")):
+        assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(out)]) == 2
+        one_line_error(capsys, "--out", f"is the same file as {named}", "choose another --out")
+    assert cli(["score", "--source", str(source), "--target", str(target), "--block-rows", "10", "--cost-cache", str(target), "--out", str(tmp_path / "s.parquet")]) == 2
+    one_line_error(capsys, "--cost-cache", "is the same file as --target")
+    assert cli(["score", "--source", str(source), "--target", str(target), "--block-rows", "10", "--cost-cache", str(tmp_path / "c.bin"), "--out", str(tmp_path / "c.bin")]) == 2
+    one_line_error(capsys, "--cost-cache", "is the same file as --out")
+    assert source.read_bytes() == original and not (tmp_path / "s.parquet").exists()
+
+
+def test_a_cost_cache_on_the_memory_mapped_source_is_refused_not_a_crash(features, tmp_path):
+    source, target = features
+    original = source.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "reprise", "score", "--source", str(source), "--target", str(target), "--block-rows", "10",
+                           "--cost-cache", str(source), "--out", str(tmp_path / "s.parquet")], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("error: --cost-cache") and done.stderr.count("\n") == 1, done.stderr
+    assert source.read_bytes() == original
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_compute(features, tmp_path, capsys, no_compute):
+    source, target = features
+    (tmp_path / "folder").mkdir()
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(tmp_path / "folder")]) == 2
+    one_line_error(capsys, "--out", "is a folder")
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(source / "scores.parquet")]) == 2
+    one_line_error(capsys, "--out", "is a file, not a folder")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(locked / "scores.parquet")]) == 2
+        one_line_error(capsys, "--out", "is not writable")
+    assert cli(["selection", "--source", str(source), "--target", str(target), "--concepts", str(target), "--concept", "a", "--out-dir", str(source)]) == 2
+    one_line_error(capsys, "--out-dir", "is a file, not a folder")
+
+
+@pytest.mark.parametrize("flags,fragment", [
+    (["--block-rows", "0"], "--block-rows must be a positive number of rows, got 0"),
+    (["--block-rows", "-5"], "--block-rows must be a positive number of rows, got -5"),
+    (["--cost-cache", "cost.bin"], "--cost-cache caches the cost blocks that --block-rows streams"),
+    (["--device", "gpu"], "unknown device 'gpu'"),
+])
+def test_block_rows_cost_cache_and_device_are_checked_alike(features, tmp_path, capsys, no_compute, flags, fragment):
+    source, target = features
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(tmp_path / "s.parquet"), *flags]) == 2
+    one_line_error(capsys, fragment)
+    assert not (tmp_path / "s.parquet").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_one_line(features, tmp_path, capsys, no_compute):
+    source, target = features
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(tmp_path / "s.parquet"), "--device", "cuda"]) == 2
+    one_line_error(capsys, "CUDA is not available")
+
+
+def test_a_run_stopped_at_max_iter_says_so_on_stderr(features, tmp_path, capsys):
+    source, target = features
+    assert cli(["score", "--source", str(source), "--target", str(target), "--max-iter", "2", "--out", str(tmp_path / "s.parquet")]) == 0
+    captured = capsys.readouterr()
+    assert "converged: False" in captured.out and "log P1 from" in captured.out
+    assert captured.err.startswith("warning: the UOT solver stopped at max_iter = 2 without converging"), captured.err

@@ -16,6 +16,7 @@ from sklearn.manifold import TSNE  # noqa: E402
 
 from reprise.checkpoints.analysis import SCORE_NAMES, SCORES, role_labels, signed  # noqa: E402
 from reprise.checkpoints.records import CheckpointStudy  # noqa: E402
+from reprise.core.artifacts import write_figure  # noqa: E402
 
 
 def tsne_2d(features: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
@@ -62,7 +63,7 @@ def plot_trajectory(summary: pd.DataFrame, seeds: pd.DataFrame, path: str | Path
     axes[0].legend(fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)
 
 
@@ -86,7 +87,7 @@ def plot_tsne(points: pd.DataFrame, accuracy: dict, path: str | Path) -> None:
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=cmap(k), label=str(k)) for k in range(int(points["label"].max()) + 1)]
     fig.legend(handles=handles, loc="lower center", ncol=10, frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)
 
 
@@ -120,7 +121,7 @@ def plot_spectral(table: dict, evolution: pd.DataFrame, path: str | Path) -> Non
         ax.legend(fontsize=7, frameon=False)
         ax.set_title(f"Fig. 5: {part} along pre-training", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)
 
 
@@ -138,5 +139,5 @@ def plot_scores(summary: pd.DataFrame, corr: dict, path: str | Path) -> None:
         ax.set_xlabel(SCORE_NAMES[key] + (" (%)" if key == "source_val_acc" else ""))
     axes[0].set_ylabel("FT top-1 (%)")
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)

@@ -33,8 +33,10 @@ def backbone_checkpoint(model: nn.Module, arch: str, arch_kwargs: dict, spec: Im
 
 
 def write_checkpoint(obj: dict, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """``torch.save`` into an open file: saved to a path, the archive would record the temporary
+    file's name, and the same weights would not be the same bytes."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)
 
 
 def read_checkpoint(path: str | Path, map_location="cpu") -> dict:

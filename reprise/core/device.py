@@ -11,12 +11,21 @@ from reprise.core.errors import InputError
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """``auto`` picks CUDA when available, else the CPU; ``cpu``/``cuda``/``cuda:1`` force one."""
+    """``auto`` picks CUDA when available, else the CPU; ``cpu``/``cuda``/``cuda:1`` force one.
+    Any other name, or CUDA where there is none, is a one-line :class:`InputError`."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {name!r} asked for but CUDA is not available; set device: auto or cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise InputError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {name!r} asked for but CUDA is not available; use auto or cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise InputError(f"device {name!r} asked for but this machine has {torch.cuda.device_count()} CUDA devices; use cuda or auto")
+    return device
 
 
 def autocast(device: torch.device):

@@ -23,8 +23,8 @@ CLUSTER_SUMMARY = "results/cluster.json"            # sizes and imbalance (a DVC
 
 MEANS_DIR = "data/means"  # {class,cluster,target}.npy float64 [units, d] + .parquet (unit, count, ...)
 
-SCORES = "data/selection/scores.parquet"     # unit, score, rank (1 = most similar), name
-SOLVER = "data/selection/solver.json"        # method, unit, iterations, convergence
+SCORES = "data/selection/scores.parquet"     # unit, score, rank (1 = most similar), log_score (UOT), name
+SOLVER = "data/selection/solver.json"        # method, unit, iterations, convergence, log P1 range, warnings
 MANIFEST = "data/selection/manifest.parquet" # row, unit, rank, score, source_label
 
 FINETUNE_DIR = "data/finetune"  # <run>/model.pt and <run>/log.csv for run in baseline, reuse
@@ -33,7 +33,7 @@ FINETUNE_RUNS = ("baseline", "reuse")
 METRICS = "results/metrics.json"
 CURVES = "results/curves.csv"     # run, epoch, lr, target_loss, source_loss, train_acc, test_acc
 CURVES_PLOT = "results/curves.png"
-P1_PLOT_DATA = "results/p1_rank.csv"   # unit, score, rank, name, count, concept
+P1_PLOT_DATA = "results/p1_rank.csv"   # unit, score, rank, log_score (UOT), name, count, concept
 P1_PLOT = "results/p1_rank.png"
 
 # ---------------------------------------------------------------- model zoo (model-selection paper)

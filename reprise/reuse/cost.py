@@ -28,9 +28,9 @@ class FeatureCost:
         self.source, self.targets, self.cost, self.eps_c = source, target_units, cost, eps_c
         self.batch, self.n_cols = target_units.shape[:2]
         self.n_rows = len(source)
-        self.block_rows = block_rows or self.n_rows
-        if self.block_rows < 1:
+        if block_rows is not None and (isinstance(block_rows, bool) or not isinstance(block_rows, (int, np.integer)) or block_rows < 1):
             raise InputError(f"block_rows must be a positive integer, got {block_rows!r}")
+        self.block_rows = block_rows or self.n_rows
         self.device, self.dtype = device, dtype
         self.cache = Path(cache) if cache is not None else None
         self._cached = False

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from reprise.core.accuracy import accuracy
+from reprise.core.artifacts import write_figure
 from reprise.core.checkpoints import linear_head, load_backbone
 from reprise.core.images import ImageTable
 from reprise.reuse.recall import selection_metrics
@@ -64,7 +65,7 @@ def plot_p1(scores: pd.DataFrame, path: str | Path, target_concept: str | None, 
     ax.set_ylabel("score")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)
 
 
@@ -81,5 +82,5 @@ def plot_curves(curves: pd.DataFrame, path: str | Path) -> None:
     acc_ax.set_ylabel("target test top-1 (%)")
     acc_ax.legend(frameon=False)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)

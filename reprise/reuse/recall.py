@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from reprise.core.artifacts import write_figure
 from reprise.core.errors import InputError
 from reprise.reuse.cost import COSTS
 from reprise.reuse.selection import score_units, top_k
@@ -100,5 +101,5 @@ def plot_eps_c_sweep(sweep: pd.DataFrame, path: str | Path, title: str) -> None:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)

@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 
 from reprise.core.errors import InputError
+from reprise.core.messages import warn
 from reprise.reuse.cost import COSTS, FeatureCost, pad_targets
 from reprise.reuse.uot import check_positive, sinkhorn_uot
 
@@ -41,18 +42,39 @@ DEFAULT_COST = {"uot": "cos", "greedy": "l2"}  # the UOT paper's UOT-cos and its
 
 @dataclass(frozen=True)
 class UnitScores:
-    """Scores ``[B, n]`` (one row per target set) and, for ``uot``, the solver's report."""
+    """Scores ``[B, n]`` (one row per target set) and, for ``uot``, ``log_scores`` (log P1) and
+    the solver's report.
+
+    Units are ranked on log P1 where it is given: P1 underflows to exactly 0 for units far from
+    the target (many of them at a small ε_c in float32), and a ranking on P1 would order those
+    by row."""
 
     scores: np.ndarray
     method: str
     solver: dict = field(default_factory=dict)
+    log_scores: np.ndarray | None = None
+
+    def ranked_values(self, batch: int = 0) -> np.ndarray:
+        """The values the units are ranked on: log P1 for UOT, the scores otherwise."""
+        return (self.scores if self.log_scores is None else self.log_scores)[batch]
+
+    def order(self, batch: int = 0) -> np.ndarray:
+        """Unit indices, best first; ties go to the lower unit index."""
+        return np.argsort(-self.ranked_values(batch), kind="stable")
 
     def ranks(self, batch: int = 0) -> np.ndarray:
         """Rank of every unit, 1 = highest score; ties go to the lower unit index."""
-        order = np.argsort(-self.scores[batch], kind="stable")
+        order = self.order(batch)
         ranks = np.empty(len(order), dtype=np.int64)
         ranks[order] = np.arange(1, len(order) + 1)
         return ranks
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, method: str) -> "UnitScores":
+        """The scores of a :func:`scores_table` (one target set), rows in any order."""
+        table = table.sort_values("unit")
+        log_scores = table["log_score"].to_numpy()[None, :] if "log_score" in table.columns else None
+        return cls(table["score"].to_numpy()[None, :], method, log_scores=log_scores)
 
 
 def score_units(
@@ -97,7 +119,10 @@ def score_units(
         tol, max_iter: the solver's stopping rule (see :func:`reprise.reuse.uot.sinkhorn_uot`).
 
     Returns:
-        :class:`UnitScores` with ``scores`` of shape ``[B, n]`` (``B = 1`` for one target).
+        :class:`UnitScores` with ``scores`` of shape ``[B, n]`` (``B = 1`` for one target); for
+        ``uot`` also ``log_scores`` and ``solver``: ``n_iter``, ``converged``, ``err``, the range
+        of log P1 (``log_score_min``, ``log_score_max``) and ``warnings``, each also printed as a
+        ``warning:`` line on stderr.
     """
     if method not in METHODS:
         raise InputError(f"unknown selection method {method!r}; choose one of {', '.join(METHODS)}")
@@ -136,8 +161,34 @@ def score_units(
         tol=tol,
         max_iter=max_iter,
     )
-    solver = {"n_iter": result.n_iter, "converged": result.converged, "err": result.err}
-    return UnitScores(result.scores.cpu().numpy().astype(np.float64), method, solver)
+    log_scores = result.log_scores.cpu().numpy().astype(np.float64)
+    solver = {
+        "n_iter": result.n_iter,
+        "converged": result.converged,
+        "err": result.err,
+        "log_score_min": float(log_scores.min()),
+        "log_score_max": float(log_scores.max()),
+        "warnings": _solver_warnings(result, log_scores, eps_c, tol, max_iter),
+    }
+    for message in solver["warnings"]:
+        warn(message)
+    # P1 from log P1 in float64: finite down to e^-745, where the solver's float32 stops at e^-103.
+    return UnitScores(np.exp(log_scores), method, solver, log_scores)
+
+
+def _solver_warnings(result, log_scores: np.ndarray, eps_c: float, tol: float, max_iter: int) -> list[str]:
+    """What makes a UOT ranking doubtful: no convergence, or every P1 equal to within the
+    solver's precision (``eps_c`` so large that the cost no longer tells units apart)."""
+    warnings = []
+    if not result.converged:
+        warnings.append(f"the UOT solver stopped at max_iter = {max_iter} without converging (change {result.err:.3g}, tol {tol:g}); "
+                        "the scores are not the optimum: raise max_iter")
+    resolution = 8 * torch.finfo(result.log_scores.dtype).eps  # a few float steps of log P1
+    span = log_scores.max(axis=1) - log_scores.min(axis=1)
+    if log_scores.shape[1] > 1 and (span <= resolution * np.maximum(1.0, np.abs(log_scores).max(axis=1))).any():
+        warnings.append(f"eps_c = {eps_c:g} makes every P1 score equal to within the solver's precision (log P1 spans {span.min():.3g}): "
+                        "the ranking is arbitrary; lower eps_c (the paper's: 0.01)")
+    return warnings
 
 
 def top_k(scores: UnitScores, k: int, batch: int = 0) -> np.ndarray:
@@ -155,7 +206,11 @@ def top_k(scores: UnitScores, k: int, batch: int = 0) -> np.ndarray:
         raise InputError(f"select.k must be a positive integer, got {k!r}")
     if k > n:
         raise InputError(f"select.k = {k} is larger than the {n} source units; lower select.k")
-    return np.argsort(-scores.scores[batch], kind="stable")[:k]
+    order, values = scores.order(batch), scores.ranked_values(batch)
+    if k < n and values[order[k - 1]] == values[order[k]]:
+        tied = int((values == values[order[k - 1]]).sum())
+        warn(f"{tied} units tie at the score of rank {k} ({values[order[k - 1]]:.6g}): row order decides which of them are in the top {k}")
+    return order[:k]
 
 
 def _greedy_scores(rows: FeatureCost, target_weights: torch.Tensor) -> torch.Tensor:
@@ -217,5 +272,9 @@ def _dtype_of(x) -> torch.dtype:
 
 
 def scores_table(scores: UnitScores, batch: int = 0) -> pd.DataFrame:
-    """One row per source unit: ``unit`` (row of the source features), ``score``, ``rank``."""
-    return pd.DataFrame({"unit": np.arange(scores.scores.shape[1]), "score": scores.scores[batch], "rank": scores.ranks(batch)})
+    """One row per source unit: ``unit`` (row of the source features), ``score``, ``rank`` and,
+    for UOT, ``log_score`` (log P1, what the rank is taken on)."""
+    table = pd.DataFrame({"unit": np.arange(scores.scores.shape[1]), "score": scores.scores[batch], "rank": scores.ranks(batch)})
+    if scores.log_scores is not None:
+        table["log_score"] = scores.log_scores[batch]
+    return table

@@ -19,7 +19,9 @@ alternating, with :math:`\phi_k = \tau_k / (\tau_k + \epsilon)`,
 This is POT's ``ot.unbalanced.sinkhorn_knopp_unbalanced`` (its ``u = e^F``, ``v = e^G``) kept on
 logarithms, so that it stays finite in float32 when ``C/ε`` reaches hundreds (the cosine cost with
 ε_c = 0.01 gives ``C`` up to 200, and ``e^{-200}`` is zero in float32). The P1 score of source
-unit ``i`` is :math:`[P\mathbf 1]_i`; a large score means the unit is close to the target.
+unit ``i`` is :math:`[P\mathbf 1]_i`; a large score means the unit is close to the target. Its
+logarithm comes out of the iteration as well: far from the target P1 itself underflows to 0 (in
+float32 below ``e^{-103}``), and units are ranked on log P1.
 
 The iteration runs in one of two ways. A dense cost held in memory uses matrix-vector products
 with exponentials of ``-C/ε`` rescaled by recent potentials (:class:`_RescaledKernel`), so an
@@ -82,7 +84,8 @@ class DenseCost:
 class UOTResult:
     """What :func:`sinkhorn_uot` returns; every tensor has the batch dimension first.
 
-    ``scores`` ``[B, n]`` is P1 (mass per source unit), ``target_mass`` ``[B, m]`` is Pᵀ1,
+    ``scores`` ``[B, n]`` is P1 (mass per source unit) and ``log_scores`` its logarithm, computed
+    without forming P1, so finite where P1 underflows to 0; ``target_mass`` ``[B, m]`` is Pᵀ1,
     ``f`` ``[B, n]`` and ``g`` ``[B, m]`` are the dual potentials in cost units (POT's
     ``ε log u``, ``ε log v``). ``n_iter`` iterations ran; ``converged`` says whether the
     relative change of the potentials fell below ``tol`` within ``max_iter``; ``err`` is that
@@ -90,6 +93,7 @@ class UOTResult:
     """
 
     scores: torch.Tensor
+    log_scores: torch.Tensor
     target_mass: torch.Tensor
     f: torch.Tensor
     g: torch.Tensor
@@ -161,11 +165,11 @@ def sinkhorn_uot(
     phi = (tau1 / (tau1 + eps), tau2 / (tau2 + eps))
     if isinstance(cost, torch.Tensor):
         log_k = _log_kernel(cost, eps, row_shift, col_shift)
-        F, G, scores, target_mass, n_iter, err = _iterate_dense(log_k, log_a, log_b, present, phi, tol, max_iter)
+        F, G, log_scores, target_mass, n_iter, err = _iterate_dense(log_k, log_a, log_b, present, phi, tol, max_iter)
     else:
         blocks = lambda: _log_kernel_blocks(cost, eps, row_shift, col_shift)  # noqa: E731
-        F, G, scores, target_mass, n_iter, err = _iterate_blocks(blocks, log_a, log_b, present, phi, tol, max_iter)
-    return UOTResult(scores, target_mass, f=eps * F, g=eps * G, n_iter=n_iter, converged=err < tol, err=err)
+        F, G, log_scores, target_mass, n_iter, err = _iterate_blocks(blocks, log_a, log_b, present, phi, tol, max_iter)
+    return UOTResult(log_scores.exp(), log_scores, target_mass, f=eps * F, g=eps * G, n_iter=n_iter, converged=err < tol, err=err)
 
 
 def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: int):
@@ -183,13 +187,13 @@ def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: in
         G_new = torch.where(present, phi2 * (log_b - col_lse), 0.0)
         err = _change(F_new, F, G_new, G)
         F, G = F_new, G_new
-    scores = torch.empty_like(F)
+    log_scores = torch.empty_like(F)
     col_lse = torch.full_like(G, -math.inf)
     for start, stop, log_k in blocks():
         log_plan = log_k + F[:, start:stop, None] + G[:, None, :]
-        scores[:, start:stop] = torch.logsumexp(log_plan, dim=2).exp()
+        log_scores[:, start:stop] = torch.logsumexp(log_plan, dim=2)
         col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_plan, dim=1))
-    return F, G, scores, col_lse.exp().masked_fill(~present, 0.0), n_iter, err
+    return F, G, log_scores, col_lse.exp().masked_fill(~present, 0.0), n_iter, err
 
 
 def _iterate_dense(log_k, log_a, log_b, present, phi, tol: float, max_iter: int):
@@ -210,10 +214,10 @@ def _iterate_dense(log_k, log_a, log_b, present, phi, tol: float, max_iter: int)
             G_new = G_new.masked_fill_(absent, 0.0)
         err = _change(F_new, F, G_new, G)
         F, G = F_new, G_new
-    # P1_i = exp(F_i + LSE_j(L_ij + G_j)) and (Pᵀ1)_j = exp(G_j + LSE_i(L_ij + F_i)).
-    scores = torch.exp(F + over_cols.lse(G))
+    # log P1_i = F_i + LSE_j(L_ij + G_j) and (Pᵀ1)_j = exp(G_j + LSE_i(L_ij + F_i)).
+    log_scores = F + over_cols.lse(G)
     target_mass = torch.exp(G + over_rows.lse(F)).masked_fill(~present, 0.0)
-    return F, G, scores, target_mass, n_iter, err
+    return F, G, log_scores, target_mass, n_iter, err
 
 
 class _RescaledKernel:

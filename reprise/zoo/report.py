@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from reprise.core.artifacts import write_figure
+
 METRICS = ("spearman", "trials_to_best", "top_gain", "relative_cost")
 
 
@@ -136,7 +138,7 @@ def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
         ax.set_title(f"{regime}: top-3 gain over the default expert (points)", fontsize=9)
         fig.colorbar(image, ax=ax, shrink=0.8)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)
 
 
@@ -158,5 +160,5 @@ def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
         ax.axhline(0, color="black", linewidth=0.5)
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
-    fig.savefig(path)
+    write_figure(fig, path)
     plt.close(fig)

@@ -1,13 +1,14 @@
 """design.md's list of bad inputs: each gets a one-line error naming the problem and the fix,
 and the failing stage leaves no artifact behind."""
 
+import json
 import shutil
 
 import numpy as np
 import pytest
 import yaml
 
-from pipeline_utils import run_module
+from pipeline_utils import dvc, run_module
 
 # `make test` runs tests in two processes; those of one group share one, so the repository
 # fixture they read is built once.
@@ -80,7 +81,7 @@ def test_unknown_concept_and_method(repo):
     set_params(repo, world__concepts=["digit", "klingon"])
     assert_one_line_error(run_module(repo, "stages.world"), "klingon")
     set_params(repo, select__method="psychic")
-    assert_one_line_error(run_module(repo, "stages.score"), "unknown selection method 'psychic'")
+    assert_one_line_error(run_module(repo, "stages.score"), "select.method must be one of uot, greedy", "got 'psychic'")
 
 
 def test_zoo_member_with_no_pool_class(repo):
@@ -89,3 +90,25 @@ def test_zoo_member_with_no_pool_class(repo):
     done = run_module(repo, "stages.zoo_pretrain", "cyrillic")
     assert_one_line_error(done, "zoo member cyrillic", "no class of concepts cyrillic_upper", "weight files")
     assert not (repo / "data/zoo/models/cyrillic").exists()
+
+
+def test_an_unknown_param_stops_every_stage_and_names_the_closest_key(repo):
+    set_params(repo, uot__tau=0.5)
+    (repo / "data/selection/scores.parquet").unlink()
+    for stage in ("stages.score", "stages.zoo_report"):  # every stage checks all of params.yaml
+        assert_one_line_error(run_module(repo, stage), "params.yaml: unknown key uot.tau; did you mean uot.tau1 or uot.tau2?")
+    assert not (repo / "data/selection/scores.parquet").exists()
+
+
+def test_a_param_added_by_an_experiment_fails_the_experiment(repo):
+    run = dvc(repo, "exp", "run", "-S", "+uot.tau=0.5", check=False)
+    assert run.returncode != 0
+    assert "error: params.yaml: unknown key uot.tau" in run.stdout + run.stderr
+
+
+def test_an_eps_c_so_large_that_every_score_is_equal_is_a_warning(repo):
+    set_params(repo, uot__eps_c=1.0e16)  # the means are float64: equal to within its precision
+    done = run_module(repo, "stages.score")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "warning: eps_c = 1e+16 makes every P1 score equal" in done.stderr
+    assert any("eps_c = 1e+16" in w for w in json.loads((repo / "data/selection/solver.json").read_text())["warnings"])

@@ -2,10 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from builders import clustered
 from reprise.core.errors import InputError
-from reprise.reuse.selection import score_units, scores_table, top_k
+from reprise.reuse.selection import UnitScores, score_units, scores_table, top_k
 
 
 def test_float32_paper_features_give_the_same_cub_recall(paper_means):
@@ -109,3 +110,77 @@ def test_greedy_ot_uses_the_l2_cost_by_default_as_the_paper_runs_it():
     assert np.allclose(default, score_units(source, target, "greedy", cost="l2").scores)
     assert not np.allclose(np.argsort(-default[0]), np.argsort(-score_units(source, target, "greedy", cost="cos").scores[0]))
     assert np.allclose(score_units(source, target, "uot").scores, score_units(source, target, "uot", cost="cos").scores)
+
+
+@pytest.mark.parametrize("block_rows", [0, -5])
+def test_block_rows_zero_and_negative_are_refused_alike(block_rows):
+    source, target = clustered(8)
+    with pytest.raises(InputError, match=f"block_rows must be a positive integer, got {block_rows}"):
+        score_units(source, target, block_rows=block_rows)
+
+
+def random_features(dtype=np.float32):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(300, 16)).astype(dtype), rng.normal(size=(5, 16)).astype(dtype)
+
+
+def test_float32_ranks_on_log_p1_where_p1_underflows():
+    source, target = random_features()
+    float32 = score_units(source, target, eps_c=1e-3)  # C/eps up to 2000: P1 of most units is below float32's e^-103
+    float64 = score_units(source, target, eps_c=1e-3, dtype=torch.float64)
+    assert float32.solver["converged"]
+    assert set(top_k(float32, 100)) == set(top_k(float64, 100))
+    assert np.corrcoef(float32.ranks(), float64.ranks())[0, 1] > 0.999
+    assert float32.solver["log_score_min"] < -104
+    table = scores_table(float32)
+    assert (table["score"] > 0).all() and np.allclose(np.log(table["score"]), table["log_score"])
+
+
+def test_the_solver_report_gives_the_range_of_log_p1_and_its_warnings(capsys):
+    source, target = clustered(11)
+    solver = score_units(source, target).solver
+    assert solver["log_score_min"] < solver["log_score_max"] and solver["warnings"] == []
+    assert capsys.readouterr().err == ""
+    stopped = score_units(source, target, max_iter=2).solver
+    assert not stopped["converged"] and stopped["warnings"][0].startswith("the UOT solver stopped at max_iter = 2 without converging")
+    assert capsys.readouterr().err == f"warning: {stopped['warnings'][0]}\n"
+
+
+def test_an_eps_c_that_makes_every_score_equal_is_a_warning(capsys):
+    source, target = random_features()
+    solver = score_units(source, target, eps_c=1e9).solver
+    assert solver["log_score_max"] == solver["log_score_min"]
+    assert any("eps_c = 1e+09 makes every P1 score equal" in w for w in solver["warnings"])
+    assert "warning: eps_c = 1e+09 makes every P1 score equal" in capsys.readouterr().err
+    score_units(source, target, eps_c=0.01)
+    assert capsys.readouterr().err == ""
+
+
+def test_ties_that_decide_the_top_k_are_a_warning(capsys):
+    tied = UnitScores(np.array([[3.0, 2.0, 1.0, 2.0, 2.0, 0.5]]), "greedy")
+    assert top_k(tied, 2).tolist() == [0, 1]
+    assert capsys.readouterr().err == "warning: 3 units tie at the score of rank 2 (2): row order decides which of them are in the top 2\n"
+    assert top_k(tied, 4).tolist() == [0, 1, 3, 4] and top_k(tied, 1).tolist() == [0]
+    assert capsys.readouterr().err == ""
+
+
+def test_a_scores_table_read_back_ranks_as_the_scores_did():
+    source, target = random_features()
+    scores = score_units(source, target, eps_c=1e-3)
+    again = UnitScores.from_table(scores_table(scores).sample(frac=1.0, random_state=0), "uot")
+    assert np.array_equal(top_k(again, 50), top_k(scores, 50)) and np.array_equal(again.ranks(), scores.ranks())
+
+
+def test_scores_are_the_same_bits_on_one_and_two_threads():
+    source, target = random_features()
+    runs = []
+    threads = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            with threadpool_limits(n):  # numpy's BLAS does the solver's products on the CPU
+                runs.append([score_units(source, target).log_scores, score_units(source, target, block_rows=64).log_scores,
+                             score_units(source, target, "greedy").scores])
+    finally:
+        torch.set_num_threads(threads)
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))

@@ -115,3 +115,13 @@ def test_bad_weights_are_rejected():
         sinkhorn_uot(torch.ones(3, 2), source_weights=torch.tensor([1.0, 0.0, 1.0]))
     with pytest.raises(InputError, match="target_weights must have shape"):
         sinkhorn_uot(torch.ones(3, 2), target_weights=torch.ones(3))
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_log_scores_are_log_p1_and_finite_where_p1_underflows(streamed):
+    cost = cosine_cost(300, 20, eps_c=0.001, dtype=torch.float32)  # entries up to 2000
+    result = sinkhorn_uot(DenseCost(cost, block_rows=64) if streamed else cost, max_iter=3000, tol=1e-6)
+    reference = sinkhorn_uot(cost.double(), max_iter=3000, tol=1e-6)
+    assert (result.scores == 0).sum() > 100 and torch.isfinite(result.log_scores).all()
+    np.testing.assert_allclose(result.log_scores[0].double().numpy(), reference.log_scores[0].numpy(), rtol=1e-4)
+    np.testing.assert_allclose(result.scores.numpy(), result.log_scores.exp().numpy())
