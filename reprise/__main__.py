@@ -14,6 +14,13 @@ any compute: an output that is one of the inputs, a folder or not writable is a 
 
     python -m reprise selection --source S.npy --target T.npy --concepts classes.csv \
         --concept bird --k 100 --out-dir selection-report
+
+``compare`` tells which differences between methods are real, from per-seed results (columns
+``experiment, target, setting, method, seed, top1``): every method against plain fine-tuning
+and random reuse, paired by seed, with 95% bootstrap and t intervals (see
+:mod:`reprise.core.paired`)::
+
+    python -m reprise compare benchmarks/results/reuse_methods.csv --out comparison.csv --plot comparison.png
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from reprise.core.artifacts import check_outputs, read_csv, read_npy, write_csv, write_parquet
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.messages import error
+from reprise.core.paired import compare, plot_intervals
 from reprise.reuse.cost import COSTS
 from reprise.reuse.recall import eps_c_sweep, plot_eps_c_sweep, recall_table
 from reprise.reuse.selection import score_units, scores_table
@@ -109,6 +118,26 @@ def _read_concepts(path: str) -> np.ndarray:
     return frame["concept"].astype(str).to_numpy()
 
 
+def _compare(args: argparse.Namespace) -> None:
+    outputs = [(flag, path) for flag, path in (("--out", args.out), ("--plot", args.plot)) if path is not None]
+    check_outputs(outputs, [("RESULTS", path) for path in args.results])
+    table = pd.concat([read_csv(path) for path in args.results], ignore_index=True)
+    comparison = compare(table, against=args.against, value=args.value)
+    if comparison.empty:
+        raise InputError(f"nothing to compare: no method shares at least 2 seeds with {' or '.join(args.against)} in {', '.join(args.results)}")
+    if args.out is not None:
+        write_csv(comparison, args.out)
+    if args.plot is not None:
+        plot_intervals(comparison, args.plot, args.value)
+    shown = comparison.assign(
+        bootstrap=[f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(comparison["boot_low"], comparison["boot_high"])],
+        t=[f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(comparison["t_low"], comparison["t_high"])],
+        record=[f"{w}/{t}/{l}" for w, t, l in zip(comparison["wins"], comparison["ties"], comparison["losses"])],
+    )
+    columns = ["target", "setting", "method", "against", "seeds", "mean", "bootstrap", "t", "wilcoxon_p", "record", "verdict"]
+    print(shown[columns].round({"mean": 2, "wilcoxon_p": 3}).to_string(index=False))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reprise", description="Select pre-training data for a target task by unbalanced optimal transport.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--sweep", type=float, nargs="+", default=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], help="eps_c values of the sweep")
     report.add_argument("--out-dir", required=True, help="folder for recall.csv, eps_c_sweep.csv, eps_c_sweep.png")
     report.set_defaults(run=_selection)
+
+    pairs = commands.add_parser("compare", help="paired differences over seeds between methods, with 95%% intervals and a verdict")
+    pairs.add_argument("results", nargs="+", help="CSV(s) with one row per seed: experiment, target, setting, method, seed and --value")
+    pairs.add_argument("--against", nargs="+", default=["none", "random"], help="reference methods (default: none random)")
+    pairs.add_argument("--value", default="top1", help="the column compared (default top1; higher is better)")
+    pairs.add_argument("--out", default=None, help="CSV of every comparison")
+    pairs.add_argument("--plot", default=None, help="figure of the intervals (.png, .pdf, .svg)")
+    pairs.set_defaults(run=_compare)
     return parser
 
 

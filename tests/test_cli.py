@@ -1,4 +1,4 @@
-"""The command line: ``python -m reprise score`` and ``selection``."""
+"""The command line: ``python -m reprise score``, ``selection`` and ``compare``."""
 
 import os
 import subprocess
@@ -129,3 +129,18 @@ def test_a_run_stopped_at_max_iter_says_so_on_stderr(features, tmp_path, capsys)
     captured = capsys.readouterr()
     assert "converged: False" in captured.out and "log P1 from" in captured.out
     assert captured.err.startswith("warning: the UOT solver stopped at max_iter = 2 without converging"), captured.err
+
+
+def test_compare_prints_the_verdicts_and_writes_the_table_and_the_figure(tmp_path, capsys):
+    rows = [{"experiment": "e", "target": "mnist", "setting": "class k=20", "method": m, "seed": s, "top1": 90 + s + shift}
+            for m, shift in (("none", 0.0), ("random", 0.05), ("label", 1.0)) for s in range(5)]
+    rows[-1]["top1"] += 0.2  # label's gain varies a little, so its interval has a width
+    results = tmp_path / "results.csv"
+    pd.DataFrame(rows).to_csv(results, index=False)
+    assert cli(["compare", str(results), "--out", str(tmp_path / "cmp.csv"), "--plot", str(tmp_path / "cmp.png")]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "cmp.csv").set_index(["method", "against"])
+    assert table.loc[("label", "none"), "verdict"] == "beats" and table.loc[("label", "random"), "verdict"] == "beats"
+    assert len(table) == 3 and "beats" in printed and (tmp_path / "cmp.png").stat().st_size > 0
+    assert cli(["compare", str(results), "--out", str(results)]) == 2  # the input is never overwritten
+    assert "error: --out" in capsys.readouterr().err and pd.read_csv(results).shape == (15, 6)

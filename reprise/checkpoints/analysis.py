@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, pearsonr
 
+from reprise.core.paired import paired_difference
+
 SCORES = ("logme", "leep", "nce")
 SCORE_NAMES = {"logme": "LogME", "leep": "LEEP", "nce": "NCE", "source_val_acc": "source accuracy"}
 
@@ -66,12 +68,14 @@ def _trend(x, y) -> float | None:
 
 def finding(seeds: pd.DataFrame) -> dict:
     """Whether the paper's finding holds: the best feature extractor is a checkpoint before the
-    last (by more than the spread over seeds) while fine-tuning does better from the last
-    checkpoint than from that best-FE one (by more than the spread).
+    last while fine-tuning does better from the last checkpoint than from that best-FE one, each
+    a paired difference over seeds whose 95% intervals exclude zero (:mod:`reprise.core.paired`;
+    one seed can never show it).
 
     Gaps are paired by seed (each seed has its own target split): ``fe_gap`` = FE(best-FE) −
-    FE(last), ``ft_gain`` = FT(last) − FT(best-FE), in points, mean and standard deviation over
-    seeds. ``fe_trend`` / ``ft_trend``: Kendall τ between the epoch and the mean accuracy.
+    FE(last), ``ft_gain`` = FT(last) − FT(best-FE), in points: mean, standard deviation over seeds
+    and the 95% t-interval (``_low``, ``_high``). ``fe_trend`` / ``ft_trend``: Kendall τ between
+    the epoch and the mean accuracy.
     """
     summary = trajectory_summary(seeds)
     epochs = summary["epoch"].tolist()
@@ -79,25 +83,32 @@ def finding(seeds: pd.DataFrame) -> dict:
     best_fe = int(summary.loc[summary["fe"].idxmax(), "epoch"])
     best_ft = int(summary.loc[summary["ft"].idxmax(), "epoch"])
     fe, ft = _per_seed(seeds, "fe_acc") * 100, _per_seed(seeds, "ft_acc") * 100
-    fe_gap, fe_gap_std = _mean_std(fe.loc[best_fe] - fe.loc[last])
-    ft_gain, ft_gain_std = _mean_std(ft.loc[last] - ft.loc[best_fe])
-    fe_middle = best_fe != last and fe_gap > fe_gap_std
-    ft_later = best_fe != last and ft_gain > ft_gain_std
+    fe_gap, ft_gain = _paired(fe.loc[best_fe], fe.loc[last]), _paired(ft.loc[last], ft.loc[best_fe])
+    fe_middle = best_fe != last and fe_gap["verdict"] == "beats"
+    ft_later = best_fe != last and ft_gain["verdict"] == "beats"
     return {
         "epochs": epochs,
         "last_epoch": last,
         "best_fe_epoch": best_fe,
         "best_ft_epoch": best_ft,
-        "fe_gap_best_minus_last": fe_gap,
-        "fe_gap_std": fe_gap_std,
-        "ft_gain_last_minus_best_fe": ft_gain,
-        "ft_gain_std": ft_gain_std,
+        **{f"fe_gap_best_minus_last{k}": v for k, v in fe_gap.items() if k != "verdict"},
+        **{f"ft_gain_last_minus_best_fe{k}": v for k, v in ft_gain.items() if k != "verdict"},
         "fe_trend_kendall_tau": _trend(epochs, summary["fe"]),
         "ft_trend_kendall_tau": _trend(epochs, summary["ft"]),
         "fe_best_before_last": bool(fe_middle),
         "ft_better_from_last": bool(ft_later),
         "holds": bool(fe_middle and ft_later),
     }
+
+
+def _paired(a: pd.Series, b: pd.Series) -> dict:
+    """``a - b`` paired by seed: "" (the mean), "_std", "_low", "_high" (95% t-interval; None with one
+    seed) and the verdict of :func:`reprise.core.paired.paired_difference`."""
+    mean, std = _mean_std(a - b)
+    if len(a) < 2 or a.equals(b):
+        return {"": mean, "_std": std, "_low": None, "_high": None, "verdict": "within noise"}
+    found = paired_difference(a, b)
+    return {"": mean, "_std": std, "_low": found["t_low"], "_high": found["t_high"], "verdict": found["verdict"]}
 
 
 def finding_statement(f: dict, summary: pd.DataFrame) -> str:
@@ -116,9 +127,16 @@ def finding_statement(f: dict, summary: pd.DataFrame) -> str:
                 f"{signed(f['fe_trend_kendall_tau'])}, FT {signed(f['ft_trend_kendall_tau'])}.")
     verdict = "holds" if f["holds"] else "does not hold clearly"
     return (f"The paper's finding {verdict} here: FE is best at epoch {best} ({fe(best)}%) against {fe(last)}% at the "
-            f"last epoch {last} (paired gap {f['fe_gap_best_minus_last']:+.2f} ± {f['fe_gap_std']:.2f} points), while FT from "
+            f"last epoch {last} (paired gap {_interval(f, 'fe_gap_best_minus_last')} points), while FT from "
             f"the last checkpoint gives {ft(last)}% against {ft(best)}% from epoch {best} (paired gain "
-            f"{f['ft_gain_last_minus_best_fe']:+.2f} ± {f['ft_gain_std']:.2f} points).")
+            f"{_interval(f, 'ft_gain_last_minus_best_fe')} points; 95% t-intervals over seeds, a difference counts only "
+            "where its interval excludes zero).")
+
+
+def _interval(f: dict, name: str) -> str:
+    if f[f"{name}_low"] is None:
+        return f"{f[name]:+.2f} (one seed: no interval)"
+    return f"{f[name]:+.2f} [{f[f'{name}_low']:+.2f}, {f[f'{name}_high']:+.2f}]"
 
 
 def correlations(seeds: pd.DataFrame, against: str = "ft_acc") -> dict:

@@ -21,6 +21,17 @@ def test_finding_holds_only_for_a_middle_fe_peak_with_ft_improving():
     assert role_labels(checkpoint_roles(monotone)) == {1: "first", 16: "best FE, last"}
 
 
+def test_a_middle_fe_peak_inside_the_noise_of_the_seeds_is_not_the_finding():
+    seeds = fake_seeds({1: 90, 4: 95, 16: 92}, {1: 96, 4: 97, 16: 98})
+    last_fe = (seeds["epoch"] == 16) & (seeds["seed"] == 2)
+    seeds.loc[last_fe, "fe_acc"] = 0.97  # one seed's last checkpoint beats its epoch 4: the paired gap no longer clears the noise
+    found = finding(seeds)
+    assert found["best_fe_epoch"] == 4 and found["fe_gap_best_minus_last"] > 0
+    assert found["fe_gap_best_minus_last_low"] < 0 < found["fe_gap_best_minus_last_high"]
+    assert not found["fe_best_before_last"] and not found["holds"]
+    assert "[" in finding_statement(found, trajectory_summary(seeds))
+
+
 def test_correlations_and_spectral_table():
     seeds = fake_seeds({1: 90, 4: 95, 16: 92}, {1: 96, 4: 97, 16: 98})
     corr = correlations(seeds, "ft_acc")
