@@ -11,8 +11,12 @@ concepts (no digit and no Latin class: the paper's toy crosses a domain gap, CIF
 at the default length. The default length itself is read from the workspace's results (the
 committed default run), not rerun. Each experiment's `results/checkpoints/metrics.json` and
 `summary.md` are copied to benchmarks/results/checkpoint_sensitivity/<name>/; one row per setting
-goes to benchmarks/results/checkpoint_sensitivity.csv and is printed as a table. ``--keep`` reuses
-an experiment of the same name that an earlier, interrupted run left (`dvc exp list`).
+goes to benchmarks/results/checkpoint_sensitivity.csv and is printed as a table, and every
+seed's FE and FT top-1 at every checkpoint (read back from the DVC cache through the experiment's
+dvc.lock) goes to benchmarks/results/checkpoint_sensitivity_seeds.csv, with the columns
+``experiment, target, setting, method, seed, top1`` of ``python -m reprise compare`` (experiment:
+the experiment's name; method: ``FE@<epoch>``, ``FT@<epoch>``). ``--keep`` reuses an experiment of the same name that an earlier,
+interrupted run left (`dvc exp list`).
 """
 
 from __future__ import annotations
@@ -23,23 +27,47 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from reprise.core.params import for_mode, load_params
 
 OUT = Path(__file__).resolve().parent / "results" / "checkpoint_sensitivity"
 RESULTS = "results/checkpoints"
+CHECKPOINT_DATA = "data/checkpoints/"
 NO_DIGITS = "[greek_upper,greek_lower,cyrillic_upper,cyrillic_lower,math_symbol,arrow,other_symbol]"
 
 
-def experiment(name: str, *sets: str, keep: bool = False) -> dict:
-    """Run one experiment (or, with ``keep``, reuse the one of that name), copy its report, return its metrics."""
+def experiment(name: str, *sets: str, keep: bool = False) -> tuple[dict, str]:
+    """Run one experiment (or, with ``keep``, reuse the one of that name), copy its report; its metrics and its dvc.lock."""
     ref = _experiment_ref(name) if keep else None
     if ref is None:
         subprocess.run(["dvc", "exp", "remove", name], capture_output=True)
         subprocess.run(["dvc", "exp", "run", "--temp", "checkpoint_report", "-n", name, *[arg for s in sets for arg in ("-S", s)]], check=True)
         ref = _experiment_ref(name)
-    return _copy_report(name, lambda file: subprocess.run(["git", "show", f"{ref}:{RESULTS}/{file}"], capture_output=True, text=True,
-                                                           check=True).stdout)
+    show = lambda path: subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, text=True, check=True).stdout  # noqa: E731
+    return _copy_report(name, lambda file: show(f"{RESULTS}/{file}")), show("dvc.lock")
+
+
+def per_seed(name: str, target: str, setting: str, lock: str) -> pd.DataFrame:
+    """Every seed's FE and FT top-1 (%) at every checkpoint of one experiment, from the DVC cache."""
+    stages = yaml.safe_load(lock)["stages"]
+    rows = []
+    for stage, entry in stages.items():
+        if not stage.startswith("checkpoint@"):
+            continue
+        folder = next(o for o in entry["outs"] if o["path"].startswith(CHECKPOINT_DATA))
+        listing = json.loads(_cached(folder["md5"]).read_text())
+        seeds = pd.read_parquet(_cached(next(f["md5"] for f in listing if f["relpath"] == "seeds.parquet")))
+        for _, r in seeds.iterrows():
+            for kind in ("fe", "ft"):
+                rows.append({"experiment": name, "target": target, "setting": setting, "method": f"{kind.upper()}@{int(r['epoch'])}",
+                             "seed": int(r["seed"]), "top1": 100 * float(r[f"{kind}_acc"])})
+    return pd.DataFrame(rows)
+
+
+def _cached(md5: str) -> Path:
+    cache = subprocess.run(["dvc", "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
+    return Path(cache) / "files" / "md5" / md5[:2] / md5[2:]
 
 
 def _experiment_ref(name: str) -> str | None:
@@ -76,21 +104,24 @@ def main() -> None:
     args = parser.parse_args()
     params = load_params()
     default = for_mode(params["checkpoints"]["finetune"]["epochs"], params["mode"])
-    rows = []
+    rows, seeds = [], []
     for length in args.lengths:
-        name = f"ckpt-ft-{length}"
+        name, setting = f"ckpt-ft-{length}", f"FT {length} epochs"
         if length == default:
-            metrics = _copy_report(name, lambda file: (Path(RESULTS) / file).read_text())
+            metrics, lock = _copy_report(name, lambda file: (Path(RESULTS) / file).read_text()), Path("dvc.lock").read_text()
         else:
-            metrics = experiment(name, f"checkpoints.finetune.epochs={length}", keep=args.keep)
-        rows.append(row(name, f"FT {length} epochs", metrics))
+            metrics, lock = experiment(name, f"checkpoints.finetune.epochs={length}", keep=args.keep)
+        rows.append(row(name, setting, metrics))
+        seeds.append(per_seed(name, params["checkpoints"]["target"], setting, lock))
     if args.no_digit_pool:
-        name = "ckpt-no-digit-pool"
-        rows.append(row(name, f"pool without digits or Latin, FT {default} epochs",
-                        experiment(name, f"world.concepts={NO_DIGITS}", keep=args.keep)))
+        name, setting = "ckpt-no-digit-pool", f"pool without digits or Latin, FT {default} epochs"
+        metrics, lock = experiment(name, f"world.concepts={NO_DIGITS}", keep=args.keep)
+        rows.append(row(name, setting, metrics))
+        seeds.append(per_seed(name, params["checkpoints"]["target"], setting, lock))
     table = pd.DataFrame(rows)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(OUT.parent / "checkpoint_sensitivity.csv", index=False)
+    pd.concat(seeds).to_csv(OUT.parent / "checkpoint_sensitivity_seeds.csv", index=False)
     print(table.round(2).to_markdown(index=False))
 
 

@@ -5,9 +5,10 @@
 Prints, as Markdown: the selection table (Spearman ρ, trials to the best member, top-3 gain over
 the default member, cost of scoring the whole zoo over one fine-tuning; mean ± std over the
 fine-tuning seeds of the mean over targets), the Multi-BN domain selection (gain of the domain a
-score ranks first over the default member), and every score's Spearman ρ against ``--against``,
+score ranks first over the default member), every score's Spearman ρ against ``--against``,
 paired by seed (the per-seed means over targets) with :mod:`reprise.core.paired`, where the
-folder holds at least two seeds.
+folder holds at least two seeds, and the fine-tuned accuracy of every member (its chosen rate's
+test top-1, mean ± std over seeds; the best of a row in bold) with how often each rate was chosen.
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def main() -> None:
                 d = paired_difference(wide[score], wide[args.against])
                 cells += [f"{d['mean']:+.2f} [{d['t_low']:+.2f}, {d['t_high']:+.2f}]", d["verdict"]]
             print(f"| {NAMES.get(score, score)} − {NAMES.get(args.against, args.against)} | " + " | ".join(cells) + " |")
+    runs = pd.read_csv(folder / "accuracy.csv")
+    chosen = runs[runs["chosen"]]
+    accuracy = chosen.groupby(["regime", "target", "member"])["top1"].agg(["mean", "std"])
+    members = sorted(chosen["member"].unique())
+    print("\n| regime, target | " + " | ".join(members) + " |\n|" + "---|" * (len(members) + 1))
+    for (regime, target), group in accuracy.groupby(level=[0, 1]):
+        group = group.droplevel([0, 1])
+        best = group["mean"].idxmax()
+        cells = [(f"**{cell(group.loc[m, 'mean'], group.loc[m, 'std'], seeds, 1)}**" if m == best
+                  else cell(group.loc[m, "mean"], group.loc[m, "std"], seeds, 1)) for m in members]
+        print(f"| {regime}, {target} | " + " | ".join(cells) + " |")
+    rates = chosen.groupby("regime")["lr"].value_counts().unstack(fill_value=0)
+    print("\nrate chosen on validation (runs):\n" + rates.to_string())
 
 
 if __name__ == "__main__":
