@@ -11,7 +11,7 @@ dvc exp run --temp -S 'zoo.seeds=[0,1,2]' -n "$name"
 ref=$(git for-each-ref --format='%(refname)' refs/exps | grep "/$name\$")
 out=benchmarks/results/zoo_seeds
 mkdir -p "$out"
-for file in metrics.json selection.csv selection_per_target.csv accuracy.csv scores.csv top3_gain.png rankings.png; do
+for file in metrics.json selection.csv selection_per_target.csv accuracy.csv scores.csv multidomain.csv top3_gain.png rankings.png; do
   git show "$ref:results/zoo/$file" > "$out/$file"
 done
 cat "$out/selection.csv"
