@@ -38,9 +38,8 @@ def main() -> None:
     per_target = pd.read_csv(folder / "selection_per_target.csv")
     per_seed = per_target.groupby(["regime", "score", "seed"], as_index=False).mean(numeric_only=True)
     seeds = per_seed["seed"].nunique()
-    summary = per_seed.groupby(["regime", "score"]).agg(["mean", "std"])
-    order = sorted(per_seed["score"].unique(), key=lambda s: (s not in ("oracle",), s == "random",
-                                                             -summary.loc[("few", s), ("spearman", "mean")]))
+    summary = pd.read_csv(folder / "selection.csv").set_index(["regime", "score"])  # zoo.report.summarise, as the report wrote it
+    order = sorted(summary.loc["few"].index, key=lambda s: (s != "oracle", s == "random", -summary.loc[("few", s), "spearman"]))
     print(f"{folder}: {seeds} fine-tuning seed(s), {per_target['target'].nunique()} targets\n")
     print("| score | Spearman ρ, few | ρ, full | trials to best, few | trials, full | top-3 gain, few | gain, full | cost, few | cost, full |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -49,7 +48,7 @@ def main() -> None:
         for metric, digits, sign in (("spearman", 2, False), ("trials_to_best", 2, False), ("top_gain", 2, True), ("relative_cost", 1, False)):
             for regime in ("few", "full"):
                 m = summary.loc[(regime, score)]
-                row.append(cell(m[(metric, "mean")], m[(metric, "std")], seeds, digits, sign))
+                row.append(cell(m[metric], m[f"{metric}_std"], seeds, digits, sign))
         print("| " + " | ".join(row) + " |")
     domains = folder / "multidomain.csv"
     if domains.exists():
