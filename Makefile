@@ -1,4 +1,5 @@
-# Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite.
+# Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite,
+# `make suite` runs the testbed suite (suite/dvc.yaml: the UOT paper's experiments, about an hour).
 # Both create .venv and install requirements.txt on first use.
 PYTHON ?= python3.11
 VENV := .venv
@@ -8,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 TEST_WORKERS ?= 2
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install repro test bench clean
+.PHONY: install repro suite test bench clean
 
 install: $(INSTALLED)
 
@@ -20,6 +21,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 repro: $(INSTALLED)
 	$(BIN)/dvc repro
+
+suite: $(INSTALLED)
+	$(BIN)/dvc repro suite/dvc.yaml
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup

@@ -32,7 +32,7 @@ from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.params import load_params
-from reprise.reuse.comparison import ReuseSetting, tuned_run
+from reprise.reuse.comparison import ReuseSetting, ReuseSource, tuned_run
 from reprise.reuse.selection import METHODS
 from reprise.world.targets import handwriting_target
 
@@ -54,13 +54,14 @@ def main() -> None:
     params = load_params()
     t, s, f = params["target"], params["select"], params["finetune"]
     target = args.target or t["name"]
+    unit = args.unit or s["unit"]
+    source = ReuseSource.of_pipeline(unit)
     shared = dict(
-        checkpoint=kept_checkpoint(layout.PRETRAIN_DIR, params["extract"]["checkpoint"]), layer=params["extract"]["layer"],
-        unit=args.unit or s["unit"], k=args.k or s["k"], uot=params["uot"], greedy_cost=s["greedy_cost"], epochs=f["epochs"],
+        checkpoint=kept_checkpoint(layout.PRETRAIN_DIR, params["extract"]["checkpoint"]), layer=params["extract"]["layer"], k=args.k or s["k"], uot=params["uot"], greedy_cost=s["greedy_cost"], epochs=f["epochs"],
         batch_size=f["batch_size"], momentum=f["momentum"], weight_decay=f["weight_decay"],
     )
     device = pick_device(params["device"])
-    out, name = Path(args.out), f"{shared['unit']} k={shared['k']}"
+    out, name = Path(args.out), f"{unit} k={shared['k']}"
     rows = pd.read_csv(out).to_dict("records") if args.resume and out.exists() else []
     done = {(r["seed"], r["method"]) for r in rows if r["target"] == target and r["setting"] == name}
     for seed in args.seeds:
@@ -71,7 +72,7 @@ def main() -> None:
         for method in args.methods:
             if (seed, method) in done:
                 continue
-            run = tuned_run(setting, method, splits.train, splits.test, lrs=args.lrs, lambdas=args.lambdas, val_fraction=args.val_fraction,
+            run = tuned_run(setting, source, method, splits.train, splits.test, lrs=args.lrs, lambdas=args.lambdas, val_fraction=args.val_fraction,
                             seed=seed, device=device)
             rows.append({"experiment": args.experiment, "target": target, "setting": name, "method": method, "seed": seed, **run})
             write_csv(pd.DataFrame(rows), out)
@@ -82,7 +83,7 @@ def main() -> None:
         top1_mean=("top1", "mean"), top1_std=("top1", "std"), recall=("recall", "mean"), units=("units", "mean"), images=("images", "mean"),
         lr=("lr", lambda v: " ".join(f"{x:g}" for x in v)), lam=("lambda", lambda v: " ".join(f"{x:g}" for x in v)),
     )
-    print(f"\n{target}, {t['labels_per_class']} labels a class, {shared['unit']} units, seeds {args.seeds}, {device}, "
+    print(f"\n{target}, {t['labels_per_class']} labels a class, {unit} units, seeds {args.seeds}, {device}, "
           f"{platform.processor() or platform.machine()}")
     print(summary.round(2).to_markdown())
 

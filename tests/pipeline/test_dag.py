@@ -90,6 +90,13 @@ def test_every_stage_lists_every_module_its_script_imports():
     assert not missing, "dvc.yaml deps miss modules the stage scripts import:\n" + "\n".join(missing)
 
 
+def test_every_stage_of_the_testbed_suite_lists_every_module_its_script_imports():
+    stages = yaml.safe_load((REPO / "suite" / "dvc.yaml").read_text())["stages"]
+    assert {body.get("wdir", body.get("do", {}).get("wdir")) for body in stages.values()} == {".."}  # paths from the repository root
+    missing = missing_deps(stages)
+    assert not missing, "suite/dvc.yaml deps miss modules the stage scripts import:\n" + "\n".join(missing)
+
+
 def test_the_check_names_the_stage_and_the_module_when_a_dep_is_removed():
     stages = copy.deepcopy(dvc_stages())
     stages["score"]["deps"].remove("reprise/reuse")

@@ -1,0 +1,52 @@
+"""The testbed suite (suite/dvc.yaml) end to end on the tiny world: every experiment's per-seed rows,
+the paired report and its figures, outside the default `dvc repro`."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline_utils import dvc, stages_run
+
+pytestmark = pytest.mark.xdist_group("tiny_repo")
+
+TINY_SUITE = {"testbed": {
+    "targets": {"mnist": {"labels_per_class": 4, "test_per_class": 5, "elastic_alpha": 0},
+                "latin_upper": {"labels_per_class": 2, "test_per_class": 2, "elastic_alpha": 16}},
+    "elastic_sigma": 3.0, "seeds": 2, "sweep_seeds": 2, "workers": 2, "methods": ["none", "random", "uot", "label"],
+    "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seed": 0},
+    "k_multiples": [1, 2], "fractions": [0.5, 1.0], "long_tail": {"largest": 4, "ratio": 4}, "deciles": 2, "clusters": [6],
+    "contrastive": {"epochs": 1, "clusters": 6},
+}}
+
+
+def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(tiny_repo, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(tiny_repo, root, symlinks=True)
+    (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
+    assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
+    done = dvc(root, "repro", "suite/dvc.yaml")
+    assert {"suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_table1b",
+            "suite/dvc.yaml:testbed_report"} <= set(stages_run(done.stdout))
+    results = root / "results" / "testbed"
+    table1 = pd.read_csv(results / "table1.csv")
+    assert list(table1.columns[:6]) == ["experiment", "target", "setting", "method", "seed", "top1"]
+    assert len(table1) == 2 * 4 * 2 and table1["top1"].between(0, 100).all()
+    label = table1[table1["method"] == "label"]
+    assert set(label["units"]) == {10, 26} and (label["recall"] == 1).all()  # the concept's classes of the tiny pool
+    tuned = pd.read_csv(results / "tuned.csv")
+    uot = table1[(table1["method"] == "uot") & (table1["target"] == "mnist")]
+    assert set(uot["lr"]) == set(tuned[(tuned["method"] == "uot") & (tuned["target"] == "mnist")]["lr"])
+    deciles = pd.read_csv(results / "deciles.csv")
+    assert set(deciles["method"]) == {"none", "decile 1", "decile 2"} and deciles.loc[deciles["method"] != "none", "units"].sum() == 2 * 2 * 60
+    long_tail = pd.read_csv(results / "long_tail.csv")
+    sizes = long_tail.groupby(["target", "setting"])["train_images"].first()
+    assert sizes["mnist", "long tail"] == sizes["mnist", "balanced"]  # the same number of images, balanced or not
+    paired = pd.read_csv(results / "paired.csv")
+    row = paired[(paired["experiment"] == "table1") & (paired["method"] == "label") & (paired["against"] == "random")]
+    assert len(row) == 2 and set(row["seeds"]) == {2}
+    assert (results / "sweeps.png").stat().st_size > 0 and (results / "tables.png").stat().st_size > 0
+    assert json.loads(dvc(root, "status", "suite/dvc.yaml", "--json").stdout) == {}
+    assert not (root / "data" / "testbed" / "partial" / "table1.csv").exists()  # the partial rows go once the stage is done

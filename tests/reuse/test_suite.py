@@ -1,0 +1,79 @@
+"""The testbed suite's plans, tuning choice and resumable runner (reprise.reuse.suite), without fine-tuning."""
+
+import pandas as pd
+import pytest
+
+from reprise.core.errors import InputError
+from reprise.reuse import suite
+
+POOL = ["digit"] * 10 + ["latin_upper"] * 26 + ["other"] * 64  # 100 pool classes
+CFG = {
+    "targets": {"mnist": {"labels_per_class": 20, "test_per_class": None, "elastic_alpha": 0},
+                "latin_upper": {"labels_per_class": 5, "test_per_class": 40, "elastic_alpha": 16}},
+    "seeds": 10, "sweep_seeds": 5, "methods": ["none", "random", "uot", "label"],
+    "tuning": {"lrs": [0.02, 0.005], "lambdas": [1.0, 0.3], "val_fraction": 0.2, "seed": 0},
+    "k_multiples": [0.5, 1, 2, 3], "fractions": [0.2, 0.6, 1.0], "long_tail": {"largest": 20, "ratio": 10}, "deciles": 10,
+    "clusters": [50, 200], "contrastive": {"epochs": 2, "clusters": 100},
+}
+TUNED = pd.DataFrame([{"target": t, "method": m, "lr": 0.02 if m == "uot" else 0.005, "lambda": 1.0} for t in CFG["targets"] for m in CFG["methods"]])
+
+
+def test_plans_pair_every_method_of_a_setting_on_the_same_seeds():
+    table1 = suite.plan("table1", CFG, POOL, TUNED)
+    assert len(table1) == 2 * 4 * 10
+    assert {r.setting for r in table1 if r.target == "mnist"} == {"K=10"} and {r.knobs["k"] for r in table1 if r.target == "latin_upper"} == {26}
+    for (target, setting), group in pd.DataFrame([vars(r) for r in table1]).groupby(["target", "setting"]):
+        assert group.groupby("method")["seed"].apply(sorted).map(tuple).nunique() == 1  # the same seeds for every method
+    k = suite.plan("k", CFG, POOL, TUNED)
+    assert sorted({r.knobs["k"] for r in k if r.target == "mnist"}) == [5, 10, 20, 30] and {r.seed for r in k} == set(range(5))
+    deciles = [r for r in suite.plan("deciles", CFG, POOL, TUNED) if r.target == "mnist" and r.seed == 0]
+    assert [r.method for r in deciles] == ["none"] + [f"decile {d}" for d in range(1, 11)]
+    assert all(r.lr == 0.02 for r in deciles[1:]) and deciles[0].lr == 0.005  # deciles are reused as UOT's selection is
+    clusters = suite.plan("clusters", CFG, POOL, TUNED)
+    assert {r.setting for r in clusters if r.target == "mnist"} == {"50 clusters, K=5", "200 clusters, K=20"}  # 10% of the pool's classes
+    table1b = suite.plan("table1b", CFG, POOL, TUNED)
+    assert {r.method for r in table1b} == {"none", "random", "uot", "label", "random (clusters)", "uot (clusters)"}
+    assert all(r.knobs["backbone"] == "contrastive" for r in table1b)
+
+
+def test_tuning_tries_the_grid_and_chooses_the_best_validation_point():
+    tuning = suite.plan("tuning", CFG, POOL)
+    assert len([r for r in tuning if r.target == "mnist" and r.method == "uot"]) == 4
+    assert len([r for r in tuning if r.target == "mnist" and r.method == "none"]) == 2  # no lambda without reuse
+    rows = pd.DataFrame([{**vars(r), "lambda": r.lam, "top1": 50.0 + (r.lr == 0.005) + (r.lam == 0.3)} for r in tuning])
+    best = suite.chosen(rows)
+    uot = best[(best["target"] == "mnist") & (best["method"] == "uot")].iloc[0]
+    assert (uot["lr"], uot["lambda"], uot["val_top1"]) == (0.005, 0.3, 52.0)
+    with pytest.raises(InputError, match="tuning"):
+        suite.plan("table1", CFG, POOL, best[best["method"] != "label"])
+
+
+def test_a_target_whose_concept_the_pool_lacks_is_a_clear_error():
+    with pytest.raises(InputError, match="no class of its concept"):
+        suite.plan("table1", CFG, ["other"] * 10, TUNED)
+
+
+def test_an_interrupted_experiment_resumes_where_it_stopped_and_only_under_the_same_fingerprint(tmp_path, monkeypatch):
+    runs = [r for r in suite.plan("table1", CFG, POOL, TUNED) if r.seed < 3]
+    calls = []
+
+    def fake(run, context):
+        calls.append(run)
+        if context == "crash" and len(calls) == 5:
+            raise KeyboardInterrupt
+        return {**{c: getattr(run, c) for c in suite.COLUMNS[:-1]}, "top1": float(hash((run.method, run.seed)) % 100)}
+
+    monkeypatch.setattr(suite, "execute", fake)
+    partial = tmp_path / "partial.csv"
+    with pytest.raises(KeyboardInterrupt):
+        suite.run_experiment(runs, "crash", partial, "key", workers=1, progress=False)
+    assert len(pd.read_csv(partial)) == 4
+    calls.clear()
+    resumed = suite.run_experiment(runs, None, partial, "key", workers=1, progress=False)
+    assert len(calls) == len(runs) - 4 and calls[0] == runs[4]
+    calls.clear()
+    fresh = suite.run_experiment(runs, None, tmp_path / "other.csv", "key", workers=1, progress=False)
+    assert resumed.equals(fresh) and list(resumed.columns[:6]) == list(suite.COLUMNS)
+    calls.clear()
+    suite.run_experiment(runs, None, partial, "changed code", workers=1, progress=False)
+    assert len(calls) == len(runs)  # rows of another fingerprint are never reused
