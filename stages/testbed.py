@@ -28,7 +28,7 @@ def main(params: dict) -> None:
     write_csv(rows, suite.results(experiment))
     if experiment == "tuning":
         write_csv(suite.chosen(rows), suite.TUNED)
-    partial.unlink()
+    partial.unlink(missing_ok=True)
     print(rows.groupby(["target", "setting", "method"], sort=False)["top1"].agg(["mean", "std", "count"]).round(2).to_string())
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "suite", "stages", "reprise", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+COPIED = ["dvc.yaml", "params.yaml", "stages", "reprise", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
 
 TINY = {
     "world": {"concepts": ["digit", "latin_upper", "greek_lower"], "images_per_class": 6, "val_per_class": 2},

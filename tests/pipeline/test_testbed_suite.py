@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline_utils import dvc, stages_run
+from pipeline_utils import REPO, dvc, stages_run
 
 pytestmark = pytest.mark.xdist_group("tiny_repo")
 
@@ -16,7 +16,7 @@ TINY_SUITE = {"testbed": {
     "targets": {"mnist": {"labels_per_class": 4, "test_per_class": 5, "elastic_alpha": 0},
                 "latin_upper": {"labels_per_class": 2, "test_per_class": 2, "elastic_alpha": 16}},
     "elastic_sigma": 3.0, "seeds": 2, "sweep_seeds": 2, "workers": 2, "methods": ["none", "random", "uot", "label"],
-    "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seed": 0},
+    "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seeds": 1},
     "k_multiples": [1, 2], "fractions": [0.5, 1.0], "long_tail": {"largest": 4, "ratio": 4}, "deciles": 2, "clusters": [6],
     "contrastive": {"epochs": 1, "clusters": 6},
 }}
@@ -25,6 +25,7 @@ TINY_SUITE = {"testbed": {
 def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(tiny_repo, tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(tiny_repo, root, symlinks=True)
+    shutil.copytree(REPO / "suite", root / "suite", ignore=shutil.ignore_patterns("dvc.lock"))  # the other tests' copies leave the suite out
     (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
     assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
     done = dvc(root, "repro", "suite/dvc.yaml")
