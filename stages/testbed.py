@@ -27,7 +27,7 @@ def main(params: dict) -> None:
     rows = suite.run_experiment(runs, context, partial, suite.fingerprint(context, params, inputs), cfg["workers"])
     write_csv(rows, suite.results(experiment))
     if experiment == "tuning":
-        write_csv(suite.chosen(rows), suite.TUNED)
+        write_csv(suite.chosen(rows, cfg["tuning"]["shared"]), suite.TUNED)
     partial.unlink(missing_ok=True)
     print(rows.groupby(["target", "setting", "method"], sort=False)["top1"].agg(["mean", "std", "count"]).round(2).to_string())
 

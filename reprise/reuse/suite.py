@@ -8,10 +8,10 @@ target split (and, for glyph targets, its own renderings and distortions), fine-
 random selection; the methods of one (target, setting, seed) share them, so their differences are
 paired.
 
-- ``tuning``: every method's rate and λ, chosen by the mean top-1 on validation splits of the
-  training sets of ``tuning.seeds`` seeds (the paper grid-searches them for every method; with 5
-  labels a class one seed's validation split is 26 images, too few to choose by); the other
-  experiments read the choice.
+- ``tuning``: the rate and λ, chosen by the mean top-1 on validation splits of the training sets
+  of ``tuning.seeds`` seeds (with 5 labels a class one seed's validation split is 26 images, too
+  few to choose by), one point per target for every method (``tuning.shared``) or per method as
+  the paper grid-searches them (see :func:`chosen`); the other experiments read the choice.
 - ``table1`` (Table 1): every method at K = the target concept's classes in the pool, on every
   target, ``seeds`` seeds.
 - ``k`` (Fig. 3a): UOT and random at K = ``k_multiples`` × the concept's classes.
@@ -156,12 +156,25 @@ def _hyper(tuned: pd.DataFrame | None, target: str, method: str) -> tuple[float,
     return float(row["lr"].iloc[0]), float(row["lambda"].iloc[0])
 
 
-def chosen(tuning: pd.DataFrame) -> pd.DataFrame:
-    """The rate and λ of best validation top-1, averaged over the tuning seeds, per (target,
-    method); ties to the first tried."""
+def chosen(tuning: pd.DataFrame, shared: bool) -> pd.DataFrame:
+    """Each (target, method)'s rate and λ, from the validation top-1 averaged over the tuning
+    seeds (ties to the first tried): per method (``shared`` false, the paper's protocol), or one
+    point per target for every method (``shared``: the point best on average over the reusing
+    methods; plain fine-tuning takes its rate), so that paired differences are the reused data's
+    alone. ``val_top1``: the method's own mean validation top-1 at its point."""
     mean = tuning.groupby(["target", "method", "lr", "lambda"], sort=False)["top1"].mean().reset_index()
-    best = mean.loc[mean.groupby(["target", "method"], sort=False)["top1"].idxmax()]
-    return best.rename(columns={"top1": "val_top1"}).reset_index(drop=True)
+    if not shared:
+        best = mean.loc[mean.groupby(["target", "method"], sort=False)["top1"].idxmax()]
+        return best.rename(columns={"top1": "val_top1"}).reset_index(drop=True)
+    rows = []
+    for target, group in mean.groupby("target", sort=False):
+        reusing = group[group["method"] != "none"]
+        pooled = (reusing if len(reusing) else group).groupby(["lr", "lambda"], sort=False)["top1"].mean()
+        lr, lam = pooled.idxmax()
+        for method, own in group.groupby("method", sort=False):
+            point = own[(own["lr"] == lr) & (own["lambda"] == (0.0 if method == "none" else lam))]
+            rows.append({"target": target, "method": method, "lr": lr, "lambda": float(point["lambda"].iloc[0]), "val_top1": float(point["top1"].iloc[0])})
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- running one fine-tuning
@@ -328,13 +341,19 @@ PARAMS_FILE = "suite/params.yaml"
 
 
 def _schema():
-    from reprise.core.schema import COUNT, NON_NEGATIVE, POSITIVE, Choice, Int, ListOf, MapOf, Nullable, Real, Section
+    from reprise.core.schema import COUNT, NON_NEGATIVE, POSITIVE, Choice, Int, ListOf, MapOf, Nullable, Real, Rule, Section
+
+    class Bool(Rule):
+        description = "true or false"
+
+        def accepts(self, value) -> bool:
+            return isinstance(value, bool)
 
     target = Section({"labels_per_class": COUNT, "test_per_class": Nullable(COUNT), "elastic_alpha": NON_NEGATIVE})
     return Section({"testbed": Section({
         "targets": MapOf(target), "elastic_sigma": POSITIVE, "seeds": Int(2), "sweep_seeds": Int(2),
         "workers": COUNT, "methods": ListOf(Choice("none", "random", "greedy", "uot", "label", "cotuning")),
-        "tuning": Section({"lrs": ListOf(POSITIVE), "lambdas": ListOf(POSITIVE), "val_fraction": Real(0, 1), "seeds": COUNT}),
+        "tuning": Section({"lrs": ListOf(POSITIVE), "lambdas": ListOf(POSITIVE), "val_fraction": Real(0, 1), "seeds": COUNT, "shared": Bool()}),
         "k_multiples": ListOf(POSITIVE), "fractions": ListOf(Real(0, 1, high_closed=True)),
         "long_tail": Section({"largest": COUNT, "ratio": Real(1, 1000, low_closed=True, high_closed=True)}), "deciles": Int(2),
         "clusters": ListOf(COUNT), "contrastive": Section({"epochs": COUNT, "clusters": COUNT}),

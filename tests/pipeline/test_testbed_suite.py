@@ -16,7 +16,7 @@ TINY_SUITE = {"testbed": {
     "targets": {"mnist": {"labels_per_class": 4, "test_per_class": 5, "elastic_alpha": 0},
                 "latin_upper": {"labels_per_class": 2, "test_per_class": 2, "elastic_alpha": 16}},
     "elastic_sigma": 3.0, "seeds": 2, "sweep_seeds": 2, "workers": 2, "methods": ["none", "random", "uot", "label"],
-    "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seeds": 1},
+    "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seeds": 1, "shared": True},
     "k_multiples": [1, 2], "fractions": [0.5, 1.0], "long_tail": {"largest": 4, "ratio": 4}, "deciles": 2, "clusters": [6],
     "contrastive": {"epochs": 1, "clusters": 6},
 }}

@@ -11,7 +11,7 @@ CFG = {
     "targets": {"mnist": {"labels_per_class": 20, "test_per_class": None, "elastic_alpha": 0},
                 "latin_upper": {"labels_per_class": 5, "test_per_class": 40, "elastic_alpha": 16}},
     "seeds": 10, "sweep_seeds": 5, "methods": ["none", "random", "uot", "label"],
-    "tuning": {"lrs": [0.02, 0.005], "lambdas": [1.0, 0.3], "val_fraction": 0.2, "seeds": 2},
+    "tuning": {"lrs": [0.02, 0.005], "lambdas": [1.0, 0.3], "val_fraction": 0.2, "seeds": 2, "shared": False},
     "k_multiples": [0.5, 1, 2, 3], "fractions": [0.2, 0.6, 1.0], "long_tail": {"largest": 20, "ratio": 10}, "deciles": 10,
     "clusters": [50, 200], "contrastive": {"epochs": 2, "clusters": 100},
 }
@@ -43,13 +43,24 @@ def test_tuning_tries_the_grid_on_every_tuning_seed_and_chooses_the_best_mean_va
     # seed 0 alone prefers (0.005, 0.3); over both seeds (0.02, 1.0) is best on average
     rows = pd.DataFrame([{**vars(r), "lambda": r.lam, "top1": 50.0 + (r.lr == 0.005) + (r.lam == 0.3) + 5 * (r.seed == 1 and r.lr == 0.02 and r.lam == 1.0)}
                          for r in tuning])
-    best = suite.chosen(rows)
+    best = suite.chosen(rows, shared=False)
     uot = best[(best["target"] == "mnist") & (best["method"] == "uot")].iloc[0]
     assert (uot["lr"], uot["lambda"], uot["val_top1"]) == (0.02, 1.0, 52.5)
-    assert suite.chosen(rows[rows["seed"] == 0]).iloc[0][["lr", "lambda"]].tolist() == [0.005, 0.0]  # none: no lambda
+    assert suite.chosen(rows[rows["seed"] == 0], shared=False).iloc[0][["lr", "lambda"]].tolist() == [0.005, 0.0]  # none: no lambda
     assert len(best) == 2 * 4
     with pytest.raises(InputError, match="tuning"):
         suite.plan("table1", CFG, POOL, best[best["method"] != "label"])
+
+
+def test_a_shared_choice_gives_every_method_of_a_target_the_point_best_on_average_over_the_reusing_methods():
+    tuning = [r for r in suite.plan("tuning", CFG, POOL) if r.target == "mnist"]
+    # uot alone prefers (0.005, 0.3); the three other reusing methods prefer (0.02, 1.0); none prefers 0.005
+    score = {(0.005, 0.3): {"uot": 60}, (0.02, 1.0): {"random": 58, "label": 58}, (0.005, 0.0): {"none": 55}}
+    rows = pd.DataFrame([{**vars(r), "lambda": r.lam, "top1": score.get((r.lr, r.lam), {}).get(r.method, 50.0)} for r in tuning])
+    best = suite.chosen(rows, shared=True).set_index("method")
+    assert set(best["lr"]) == {0.02} and best.loc["uot", "lambda"] == 1.0 and best.loc["none", "lambda"] == 0.0
+    assert best.loc["uot", "val_top1"] == 50.0 and best.loc["label", "val_top1"] == 58.0  # each method's own score at the shared point
+    assert suite.chosen(rows, shared=False).set_index("method").loc["uot", "lr"] == 0.005
 
 
 def test_a_target_whose_concept_the_pool_lacks_is_a_clear_error():
