@@ -1,17 +1,20 @@
 """The measurements behind the testbed's design (docs/testbed.md): on which candidate targets does
 *which* pre-training data is reused make a difference? Plain fine-tuning, random, UOT and
-label-based reuse (K = the target concept's classes in the pool, the rate and λ of params.yaml)
-on each candidate, paired by seed.
+label-based reuse (K = the target concept's classes in the pool) on each candidate, paired by seed,
+every method at the pipeline's fine-tuning rate and λ (``finetune.lr``, ``finetune.lambda`` of
+params.yaml: fixed before any measurement, so that no choice reads a test set).
 
 Run after ``dvc repro`` (it reuses the pre-trained backbone and the pool's class means):
 
-    python benchmarks/testbed_design.py --seeds 0 1 2 3 [--out benchmarks/results/testbed_design.csv]
+    python benchmarks/testbed_design.py [--seeds 6] [--workers 2] [--out benchmarks/results/testbed_design.csv]
     python -m reprise compare benchmarks/results/testbed_design.csv --against random none
 
-Candidates: MNIST with 20 and 5 labels a class; glyph concepts rendered anew with 5 labels a class,
-as the pool renders them and elastically distorted (alpha 16 px, sigma 3 px; a style no pool image
-has). Writes one row per (candidate, method, seed) with ``experiment, target, setting, method,
-seed, top1`` first, after every row; ``--resume`` keeps the rows already in ``--out``.
+Candidates: MNIST with 20 and 5 labels a class; glyph concepts rendered anew with 5 labels a class
+(40 test images a class), as the pool renders them and elastically distorted (alpha 16 px, sigma
+3 px: a style no pool image has). Each candidate runs as the suite's Table 1 does
+(:mod:`reprise.reuse.suite`, resumable: a rerun keeps the runs already made under the same code,
+params and inputs). Writes one row per (candidate, method, seed) with ``experiment, target,
+setting, method, seed, top1`` first.
 """
 
 from __future__ import annotations
@@ -22,50 +25,39 @@ from pathlib import Path
 import pandas as pd
 
 from reprise.core import layout
-from reprise.core.artifacts import read_csv, write_csv
-from reprise.core.checkpoints import kept_checkpoint
-from reprise.core.device import pick_device
+from reprise.core.artifacts import read_parquet, write_csv
 from reprise.core.params import load_params
-from reprise.reuse.comparison import ReuseSetting, ReuseSource, reuse_finetune
-from reprise.reuse.suite import related_classes
-from reprise.reuse.testbed import draw_target
+from reprise.reuse import suite
 
 # (target, labels a class, test images a class or None for every other image, elastic alpha)
 CANDIDATES = [("mnist", 20, None, 0), ("mnist", 5, None, 0)] + [
     (concept, 5, 40, alpha) for alpha in (0, 16) for concept in ("greek_lower", "arrow", "latin_upper", "cyrillic_lower")]
-METHODS = ("none", "random", "uot", "label")
+METHODS = ["none", "random", "uot", "label"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/testbed_design.csv")
-    parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
     params = load_params()
-    f, s = params["finetune"], params["select"]
-    source = ReuseSource.of_pipeline("class")
-    device = pick_device(params["device"])
-    out = Path(args.out)
-    rows = read_csv(out).to_dict("records") if args.resume and out.exists() else []
-    done = {(r["target"], r["setting"], r["method"], r["seed"]) for r in rows}
+    concepts = read_parquet(f"{layout.means('class')}.parquet")["concept"].tolist()
+    tables = []
     for target, labels, test, alpha in CANDIDATES:
         name = f"{labels} a class" + (f", elastic {alpha}" if alpha else "")
-        k = related_classes(target, source.units["concept"].tolist())
-        for seed in args.seeds:
-            splits = draw_target(target, labels, test, seed, elastic_alpha=alpha)
-            setting = ReuseSetting(checkpoint=kept_checkpoint(layout.PRETRAIN_DIR, "last"), layer=params["extract"]["layer"], k=k,
-                                   uot=params["uot"], greedy_cost=s["greedy_cost"], concept=splits.meta["concept"], epochs=f["epochs"],
-                                   batch_size=f["batch_size"], momentum=f["momentum"], weight_decay=f["weight_decay"])
-            for method in METHODS:
-                if (target, name, method, seed) in done:
-                    continue
-                run = reuse_finetune(setting, source, method, splits.train, splits.test, lr=f["lr"], lam=f["lambda"], seed=seed, device=device)
-                rows.append({"experiment": "testbed_design", "target": target, "setting": name, "method": method, "seed": seed, **run})
-                write_csv(pd.DataFrame(rows), out)
-        table = pd.DataFrame(rows)
-        part = table[(table["target"] == target) & (table["setting"] == name)]
-        print(target, name, part.groupby("method", sort=False)["top1"].mean().round(2).to_dict(), flush=True)
+        cfg = {**suite.load_testbed(), "targets": {target: {"labels_per_class": labels, "test_per_class": test, "elastic_alpha": alpha}},
+               "seeds": args.seeds, "methods": METHODS}
+        fixed = pd.DataFrame([{"target": target, "method": m, "lr": params["finetune"]["lr"],
+                               "lambda": 0.0 if m == "none" else params["finetune"]["lambda"]} for m in METHODS])
+        runs = suite.plan("table1", cfg, concepts, fixed)
+        context = suite.context_for(params, cfg)
+        key = suite.fingerprint(context, params, [Path("reprise"), Path(__file__), Path(layout.PRETRAIN_DIR), Path(layout.MEANS_DIR)])
+        partial = Path(suite.PARTIAL_DIR) / f"testbed_design_{target}_{labels}_{alpha:g}.csv"
+        rows = suite.run_experiment(runs, context, partial, key, args.workers).assign(experiment="testbed_design", setting=name)
+        tables.append(rows)
+        print(target, name, rows.groupby("method", sort=False)["top1"].mean().round(2).to_dict(), flush=True)
+        write_csv(pd.concat(tables, ignore_index=True), args.out)
 
 
 if __name__ == "__main__":
