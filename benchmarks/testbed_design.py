@@ -8,6 +8,8 @@ Run after ``dvc repro`` (it reuses the pre-trained backbone and the pool's class
 
     python benchmarks/testbed_design.py [--seeds 6] [--workers 2] [--out benchmarks/results/testbed_design.csv]
     python -m reprise compare benchmarks/results/testbed_design.csv --against random none
+    python benchmarks/testbed_design.py --seeds 10 --only latin_upper:16 cyrillic_lower:16 \
+        --out benchmarks/results/testbed_design_10_seeds.csv   # the chosen targets at 10 seeds
 
 Candidates: MNIST with 20 and 5 labels a class; glyph concepts rendered anew with 5 labels a class
 (40 test images a class), as the pool renders them and elastically distorted (alpha 16 px, sigma
@@ -39,12 +41,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", nargs="+", metavar="TARGET:ALPHA", help="run only these candidates (e.g. latin_upper:16)")
     parser.add_argument("--out", default="benchmarks/results/testbed_design.csv")
     args = parser.parse_args()
     params = load_params()
     concepts = read_parquet(f"{layout.means('class')}.parquet")["concept"].tolist()
     tables = []
     for target, labels, test, alpha in CANDIDATES:
+        if args.only and f"{target}:{alpha:g}" not in args.only:
+            continue
         name = f"{labels} a class" + (f", elastic {alpha}" if alpha else "")
         cfg = {**suite.load_testbed(), "targets": {target: {"labels_per_class": labels, "test_per_class": test, "elastic_alpha": alpha}},
                "seeds": args.seeds, "methods": METHODS}
