@@ -1,6 +1,7 @@
 # Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite,
 # `make suite` runs the testbed suite (suite/dvc.yaml: the UOT paper's experiments, about an hour).
-# Both create .venv and install requirements.txt on first use.
+# All create .venv on first use: the pinned torch builds (requirements.txt), then this package with its
+# test extra (pyproject.toml).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
@@ -16,7 +17,7 @@ install: $(INSTALLED)
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -r requirements.txt
-	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	$(BIN)/pip install -e '.[test]'
 	touch $@
 
 repro: $(INSTALLED)

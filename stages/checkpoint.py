@@ -8,11 +8,13 @@ from reprise.checkpoints.study import study_checkpoint
 from reprise.core import layout
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
+from reprise.core.images import configure_loading
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])

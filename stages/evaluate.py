@@ -3,7 +3,7 @@
 from reprise.core import layout
 from reprise.core.artifacts import read_csv, read_json, read_parquet, write_csv, write_json
 from reprise.core.device import pick_device
-from reprise.core.images import ImageTable
+from reprise.core.images import ImageTable, configure_loading
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 from reprise.reuse.evaluation import evaluate_reuse, plot_curves, plot_p1, test_accuracy
@@ -11,6 +11,7 @@ from reprise.reuse.units import unit_table
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     s = section(params, "select")
     device = pick_device(params["device"])
     test = ImageTable.read(layout.TARGET_TEST_TABLE)

@@ -5,7 +5,7 @@ from reprise.core.artifacts import write_npy
 from reprise.core.checkpoints import kept_checkpoint, load_feature_model
 from reprise.core.device import pick_device
 from reprise.core.features import extract_features
-from reprise.core.images import ImageTable
+from reprise.core.images import ImageTable, configure_loading
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 
@@ -14,10 +14,14 @@ def main(params: dict) -> None:
     e = section(params, "extract")
     backbone, spec, _ = load_feature_model(kept_checkpoint(layout.PRETRAIN_DIR, e["checkpoint"]), e["layer"])
     device = pick_device(params["device"])
-    for prefix, out in ((layout.TARGET_TRAIN_TABLE, layout.TARGET_FEATURES), (layout.POOL_TABLE, layout.POOL_FEATURES)):
-        table = ImageTable.read(prefix)
-        features = extract_features(backbone, spec, table, device, e["batch_size"], e["num_workers"], desc=f"extract {prefix}")
-        write_npy(features, out)
+    configure_loading(section(params, "loader"))
+    tables = {layout.TARGET_FEATURES: layout.TARGET_TRAIN_TABLE, layout.POOL_FEATURES: layout.POOL_TABLE}
+    features = {
+        out: extract_features(backbone, spec, ImageTable.read(prefix), device, e["batch_size"], desc=f"extract {prefix}")
+        for out, prefix in tables.items()
+    }
+    for out, array in features.items():  # written only once all are computed: a failure leaves none
+        write_npy(array, out)
 
 
 if __name__ == "__main__":

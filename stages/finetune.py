@@ -7,18 +7,21 @@ import sys
 
 from reprise.core import layout
 from reprise.core.artifacts import read_parquet, write_csv
+from reprise.core.backbones import GLYPH_ARCHS
 from reprise.core.checkpoints import backbone_checkpoint, kept_checkpoint, load_backbone, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
-from reprise.core.images import ImageTable
+from reprise.core.images import ImageTable, configure_loading
 from reprise.core.params import section
 from reprise.core.stage import run_stage
+from reprise.core.weights import export_torchvision
 from reprise.reuse.cotuning import cotuning_relationship
 from reprise.reuse.manifest import reused_source
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     run = sys.argv[1] if len(sys.argv) > 1 else ""
     if run not in layout.FINETUNE_RUNS:
         raise InputError(f"usage: python -m stages.finetune {'|'.join(layout.FINETUNE_RUNS)}")
@@ -58,6 +61,8 @@ def main(params: dict) -> None:
     )
     out = layout.finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")
+    if ckpt["arch"] not in GLYPH_ARCHS:  # a torchvision model: also as its plain state dict, for use without Reprise
+        export_torchvision(backbone, head, ckpt["arch"], f"{out}/torchvision")
     write_csv(log, f"{out}/log.csv")
     print(log.to_string(index=False))
 

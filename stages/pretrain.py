@@ -5,7 +5,7 @@ from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import checkpoint_path, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.images import GLYPH_SPEC, ImageTable
-from reprise.core.params import section
+from reprise.core.params import real_input, section
 from reprise.core.pretrain import pretrain
 from reprise.core.stage import run_stage
 from reprise.core.weights import imported_checkpoint
@@ -14,7 +14,7 @@ from reprise.core.weights import imported_checkpoint
 def main(params: dict) -> None:
     if params["mode"] == "real":
         real = section(params, "real")
-        ckpt = imported_checkpoint(real["weights"], real["weights_format"], real["arch"], real["image_size"])
+        ckpt = imported_checkpoint(real_input(real, "weights"), real["weights_format"], real["arch"], real["image_size"], real["key_prefix"])
         write_checkpoint(ckpt, checkpoint_path(layout.PRETRAIN_DIR, 0))
         print(f"imported {ckpt['arch']} weights from {real['weights']} ({real['weights_format']})")
         return

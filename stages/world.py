@@ -1,7 +1,7 @@
 """world: the source pool (glyphs rendered, or an ImageFolder indexed) and a held-out pool set."""
 
 from reprise.core import layout
-from reprise.core.params import section
+from reprise.core.params import real_input, section
 from reprise.core.stage import run_stage
 from reprise.world.source_pool import embedded_pool, folder_pool
 
@@ -10,7 +10,8 @@ def main(params: dict) -> None:
     world = section(params, "world")
     if params["mode"] == "real":
         real = section(params, "real")
-        pool, val = folder_pool(real["source_dir"], real["source_concepts"], world["val_per_class"])
+        concepts = real_input(real, "source_concepts") if real["source_concepts"] else None
+        pool, val = folder_pool(real_input(real, "source_dir", "folder"), concepts, world["val_per_class"], real["index_workers"], real["bad_images"])
     else:
         pool, val = embedded_pool(world["concepts"], world["images_per_class"], world["val_per_class"], world["seed"])
     val.write(layout.POOL_VAL_TABLE)

@@ -11,6 +11,7 @@ from reprise.core.artifacts import write_parquet
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
+from reprise.core.images import configure_loading
 from reprise.core.params import for_mode, section
 from reprise.core.stage import run_stage
 from reprise.zoo.ground_truth import finetune_member
@@ -18,6 +19,7 @@ from reprise.zoo.targets import parse_targets
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     zoo, f = section(params, "zoo"), section(params, "finetune")
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:

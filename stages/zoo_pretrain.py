@@ -30,7 +30,7 @@ def main(params: dict) -> None:
         write_checkpoint(read_checkpoint(layout.zoo_multidomain(member.domain)), checkpoint_path(out, zoo["multidomain"]["epochs"]))
         return
     if member.weights is not None:
-        ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, section(params, "real")["image_size"])
+        ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, section(params, "real")["image_size"], member.key_prefix)
         write_checkpoint(ckpt, checkpoint_path(out, 0))
         return
     pool = member_pool(ImageTable.read(layout.POOL_TABLE), member, zoo["images_per_class"])

@@ -10,7 +10,7 @@ from reprise.core.artifacts import write_parquet
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
-from reprise.core.images import ImageTable
+from reprise.core.images import configure_loading, ImageTable
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 from reprise.zoo.members import member_pool, parse_member
@@ -19,6 +19,7 @@ from reprise.zoo.targets import parse_targets
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     zoo = section(params, "zoo")
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name not in zoo["members"]:

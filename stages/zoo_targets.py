@@ -3,12 +3,14 @@ scores read (at most zoo.score_per_class a class) and a probe network's features
 
 from reprise.core import layout
 from reprise.core.device import pick_device
+from reprise.core.images import configure_loading
 from reprise.core.params import for_mode, section
 from reprise.core.stage import run_stage
 from reprise.zoo.targets import parse_targets, prepare_target
 
 
 def main(params: dict) -> None:
+    configure_loading(section(params, "loader"))
     zoo, p, f = section(params, "zoo"), section(params, "pretrain"), section(params, "finetune")
     probe = {key: for_mode(value, params["mode"]) for key, value in zoo["probe"].items()}
     device = pick_device(params["device"])

@@ -141,3 +141,13 @@ def real_params(world: Path) -> dict:
 def run_module(root: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m <args>`` in the repository copy (a stage script, e.g. ``stages.score``)."""
     return subprocess.run([sys.executable, "-m", *args], cwd=root, env=env(), capture_output=True, text=True)
+
+
+def assert_one_line_error(done, *fragments) -> None:
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in errors[0]

@@ -1,5 +1,6 @@
-"""Backbones: a small ResNet and a VGG-style network for the glyph world, torchvision ResNet-18/50
-for real mode.
+"""Backbones: a small ResNet and a VGG-style network for the glyph world, any torchvision
+classification model by name (``resnet18``, ``resnet50``, ``convnext_tiny``, ``vit_b_16``, ...) for
+real mode.
 
 Every backbone maps an image batch to its penultimate features ``[N, feature_dim]`` and carries
 a ``feature_dim`` attribute; heads are separate layers owned by whoever trains them. Checkpoints
@@ -15,7 +16,8 @@ import torch.nn.functional as F
 
 from reprise.core.errors import InputError
 
-ARCHS = ("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
+ARCHS = ("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")  # what pre-training builds; real mode imports any torchvision model
+GLYPH_ARCHS = ("glyph_resnet", "glyph_vgg")
 
 
 class BasicBlock(nn.Module):
@@ -88,22 +90,33 @@ def last_conv(model: nn.Module) -> nn.Conv2d:
     return convs[-1]
 
 
-def torchvision_resnet(arch: str) -> nn.Module:
-    """An untrained torchvision ResNet-18/50 whose ``fc`` is removed (outputs 512/2048 features)."""
+def torchvision_backbone(arch: str) -> tuple[nn.Module, str]:
+    """An untrained torchvision classification model (``torchvision.models.get_model``) whose
+    classifier, its last ``nn.Linear``, is replaced by the identity, and that classifier's module
+    name (``fc`` for ResNets, ``classifier.6`` for VGG, ``heads.head`` for ViT): the backbone
+    outputs the classifier's input, ``feature_dim`` wide."""
     import torchvision  # here, not at the top: importing it costs ~3 s in every stage process
 
-    model = getattr(torchvision.models, arch)(weights=None)
-    model.feature_dim = model.fc.in_features
-    model.fc = nn.Identity()
-    return model
+    try:
+        model = torchvision.models.get_model(arch, weights=None)
+    except ValueError:
+        raise InputError(f"unknown architecture {arch!r}: not a torchvision classification model (torchvision.models.list_models())") from None
+    linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    if not linears:
+        raise InputError(f"torchvision {arch} has no linear classifier to take features before")
+    head = linears[-1]
+    parent, _, leaf = head.rpartition(".")
+    owner = model.get_submodule(parent) if parent else model
+    model.feature_dim = getattr(owner, leaf).in_features
+    setattr(owner, leaf, nn.Identity())
+    return model, head
 
 
 def build_backbone(arch: str, arch_kwargs: dict | None = None) -> nn.Module:
-    if arch not in ARCHS:
-        raise InputError(f"unknown backbone arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    if arch in ("glyph_resnet", "glyph_vgg"):
+    """A glyph network (with ``arch_kwargs``) or a torchvision model's backbone, by name."""
+    if arch in GLYPH_ARCHS:
         kwargs = dict(arch_kwargs or {})
         if "widths" in kwargs:
             kwargs["widths"] = tuple(kwargs["widths"])
         return (GlyphResNet if arch == "glyph_resnet" else GlyphVGG)(**kwargs)
-    return torchvision_resnet(arch)
+    return torchvision_backbone(arch)[0]

@@ -41,7 +41,7 @@ def write_checkpoint(obj: dict, path: str | Path) -> None:
 
 def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
     try:
-        return torch.load(existing(path), map_location=map_location, weights_only=False)
+        return torch.load(existing(path), map_location=map_location, weights_only=True)
     except InputError:
         raise
     except Exception as exc:

@@ -17,7 +17,6 @@ def extract_features(
     table: ImageTable,
     device: torch.device,
     batch_size: int = 256,
-    num_workers: int = 0,
     progress: bool = True,
     desc: str = "extract",
 ) -> np.ndarray:
@@ -25,7 +24,7 @@ def extract_features(
     backbone = prepare_model(backbone, device).eval()
     out = np.empty((len(table), backbone.feature_dim), dtype=np.float32)
     bar = progress_bar(len(table), desc, "img", progress)
-    for x, _, rows in table.batches(spec, batch_size, num_workers=num_workers):
+    for x, _, rows in table.batches(spec, batch_size):
         with autocast(device):
             feats = backbone(to_device(x, device))
         out[rows.numpy()] = feats.float().cpu().numpy()

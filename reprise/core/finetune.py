@@ -44,7 +44,7 @@ def endless_batches(table: ImageTable, spec: ImageSpec, batch_size: int, generat
     table is reshuffled at every pass and a batch may straddle two passes."""
     images, labels = torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64)
     while True:
-        for raw, y, _ in table.raw_batches(spec, batch_size, shuffle=True, generator=generator):
+        for raw, y, _ in table.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
             images, labels = torch.cat([images, raw]), torch.cat([labels, y])
             while len(labels) >= batch_size:
                 yield images[:batch_size], labels[:batch_size]
@@ -116,7 +116,7 @@ def finetune(
         target_head.train()
         lr_now = optimizer.param_groups[0]["lr"]
         sums = {"target_loss": 0.0, "source_loss": 0.0, "correct": 0.0, "seen": 0}
-        for raw_t, y_t, _ in target.raw_batches(spec, batch_size, shuffle=True, generator=generator):
+        for raw_t, y_t, _ in target.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
             n, y_t = len(y_t), y_t.to(device)
             views = [weak_view(raw_t, spec, generator)]
             if reuse:

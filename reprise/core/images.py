@@ -11,12 +11,22 @@ An image table is a Parquet index with one row per image and the columns
 uint8 batches at the spec's size (training augments them with :mod:`reprise.core.views`) and
 :meth:`ImageTable.batches` normalised float batches for evaluation and features. ImageFolder
 trees are indexed by :mod:`reprise.core.image_folder`.
+
+Two recipes: ``glyph`` (the embedded world: whole images, augmented in memory by the views) and
+``imagenet``, torchvision's reference recipe for photographs: for evaluation and features the
+shorter side is resized to ``size / 0.875`` and the centre ``size`` square kept; for training a
+random resized crop (scale 0.08-1, aspect 3/4-4/3) and a horizontal flip, drawn per image from
+seeds that the training generator draws, so a run gives the same batches with any number of
+loader workers. Image files are decoded in a :class:`torch.utils.data.DataLoader` whose workers
+(persistent across epochs, pinned memory on CUDA) are set by :func:`configure_loading`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import math
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -40,14 +50,43 @@ class ImageSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     flip: bool
+    recipe: str = "glyph"  # glyph | imagenet (module docstring)
 
     @classmethod
     def from_dict(cls, d: dict) -> "ImageSpec":
-        return cls(int(d["size"]), int(d["channels"]), tuple(d["mean"]), tuple(d["std"]), bool(d["flip"]))
+        return cls(int(d["size"]), int(d["channels"]), tuple(d["mean"]), tuple(d["std"]), bool(d["flip"]), d.get("recipe", "glyph"))
 
 
 GLYPH_SPEC = ImageSpec(size=32, channels=1, mean=(0.15,), std=(0.3,), flip=False)
-IMAGENET_SPEC = ImageSpec(size=224, channels=3, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), flip=True)
+IMAGENET_SPEC = ImageSpec(size=224, channels=3, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), flip=True, recipe="imagenet")
+CENTRE_CROP_SHARE = 0.875  # torchvision's evaluation recipe: resize to 256, keep the centre 224
+RESIZED_CROP_SCALE = (0.08, 1.0)
+RESIZED_CROP_RATIO = (3 / 4, 4 / 3)
+
+
+@dataclass(frozen=True)
+class Loading:
+    """How image files are decoded: ``num_workers`` DataLoader processes (0: in the calling
+    process), each ``prefetch_factor`` batches ahead."""
+
+    num_workers: int = 0
+    prefetch_factor: int = 2
+
+    @classmethod
+    def from_params(cls, section: dict) -> "Loading":
+        workers = section["num_workers"]
+        return cls(min(8, os.cpu_count() or 1) if workers == "auto" else int(workers), int(section["prefetch_factor"]))
+
+
+_LOADING = [Loading()]
+
+
+def configure_loading(section: dict) -> Loading:
+    """Set how every image-file table of this process is decoded, from the ``loader`` params
+    section (``num_workers``: a count or ``auto``, up to 8 and no more than the CPUs;
+    ``prefetch_factor``). In-memory tables ignore it."""
+    _LOADING[0] = Loading.from_params(section)
+    return _LOADING[0]
 
 
 def imagenet_spec(size: int) -> ImageSpec:
@@ -61,6 +100,7 @@ class ImageTable:
 
     index: pd.DataFrame
     pixels: np.ndarray | None = None
+    _loaders: dict = field(default_factory=dict, repr=False, compare=False)  # (spec, train): a DataLoader kept across epochs
 
     def __len__(self) -> int:
         return len(self.index)
@@ -92,7 +132,8 @@ class ImageTable:
         return cls(index, pixels)
 
     def load_uint8(self, rows: np.ndarray, size: int, channels: int) -> torch.Tensor:
-        """Images of the given table rows as uint8 ``[len(rows), channels, size, size]``."""
+        """Images of the given table rows as uint8 ``[len(rows), channels, size, size]`` (whole
+        images resized, for in-memory tables; the evaluation crop, for image files)."""
         if self.pixels is not None:
             x = torch.from_numpy(np.asarray(self.pixels[self.index["image"].to_numpy()[rows]]))
             x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
@@ -100,7 +141,7 @@ class ImageTable:
                 x = F.interpolate(x.float(), size=(size, size), mode="bilinear", align_corners=False).round().clamp(0, 255).byte()
             return _match_channels(x, channels)
         paths = self.index["path"].to_numpy()[rows]
-        return torch.stack([_decode(p, size, channels) for p in paths])
+        return torch.stack([decode_image(p, size, channels) for p in paths])
 
     def raw_batches(
         self,
@@ -108,35 +149,51 @@ class ImageTable:
         batch_size: int,
         shuffle: bool = False,
         generator: torch.Generator | None = None,
-        num_workers: int = 0,
+        train: bool = False,
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Yield ``(images uint8 [b, C, S, S], labels [b], table rows [b])`` at the spec's size.
 
-        The order draws from ``generator`` only, so a seeded generator gives the same batches
-        every run. Real-mode tables decode files in ``num_workers`` workers.
+        The order, and with ``train`` and the ``imagenet`` recipe the random resized crops and
+        flips, draw from ``generator`` only, so a seeded generator gives the same batches every
+        run, with any number of loader workers.
         """
         order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
         chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
+        cropped = train and spec.recipe == "imagenet"
+        seeds = [torch.randint(2**62, (len(rows),), generator=generator).numpy() if cropped else None for rows in chunks]
         labels = torch.tensor(self.labels)
-        for rows, raw in zip(chunks, self._load_chunks(chunks, spec, num_workers)):
+        for rows, raw in zip(chunks, self._load_chunks(chunks, seeds, spec, cropped)):
             yield raw, labels[rows], torch.from_numpy(rows)
 
-    def batches(
-        self, spec: ImageSpec, batch_size: int, num_workers: int = 0
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    def batches(self, spec: ImageSpec, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Like :meth:`raw_batches` in table order, with the images normalised for the backbone."""
-        for raw, labels, rows in self.raw_batches(spec, batch_size, num_workers=num_workers):
+        for raw, labels, rows in self.raw_batches(spec, batch_size):
             yield normalise(raw.float().div_(255.0), spec), labels, rows
 
-    def _load_chunks(self, chunks, spec: ImageSpec, num_workers: int) -> Iterator[torch.Tensor]:
-        if self.pixels is not None or num_workers == 0:
-            for rows in chunks:
-                yield self.load_uint8(rows, spec.size, spec.channels)
+    def _load_chunks(self, chunks, seeds, spec: ImageSpec, cropped: bool) -> Iterator[torch.Tensor]:
+        loading = _LOADING[0]
+        if self.pixels is not None or loading.num_workers == 0:
+            for rows, row_seeds in zip(chunks, seeds):
+                if not cropped:
+                    yield self.load_uint8(rows, spec.size, spec.channels)
+                elif self.pixels is not None:
+                    yield random_resized_crops(self.load_uint8(rows, max(spec.size, self._side()), spec.channels), spec, row_seeds)
+                else:
+                    yield torch.stack([decode_image(p, spec.size, spec.channels, s, spec.flip) for p, s in zip(self.index["path"].to_numpy()[rows], row_seeds)])
             return
-        loader = torch.utils.data.DataLoader(
-            _ChunkDataset(self, chunks, spec), batch_size=None, num_workers=num_workers, pin_memory=torch.cuda.is_available()
-        )
+        key = (spec, cropped, loading)
+        if key not in self._loaders:
+            cuda = torch.cuda.is_available()
+            self._loaders[key] = torch.utils.data.DataLoader(
+                _FileImages(self.index["path"].to_numpy(), spec, cropped), batch_sampler=_Chunks(), num_workers=loading.num_workers,
+                prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda,
+            )
+        loader = self._loaders[key]
+        loader.batch_sampler.chunks = [list(zip(rows, row_seeds if cropped else [None] * len(rows))) for rows, row_seeds in zip(chunks, seeds)]
         yield from loader
+
+    def _side(self) -> int:
+        return int(self.pixels.shape[-1] if self.pixels.ndim == 3 else self.pixels.shape[-2])
 
 
 def validation_split(train: ImageTable, fraction: float, seed: int) -> tuple[ImageTable, ImageTable]:
@@ -158,15 +215,30 @@ def validation_split(train: ImageTable, fraction: float, seed: int) -> tuple[Ima
     return train.subset(np.flatnonzero(~is_val)), train.subset(np.flatnonzero(is_val))
 
 
-class _ChunkDataset(torch.utils.data.Dataset):
-    def __init__(self, table: ImageTable, chunks, spec: ImageSpec) -> None:
-        self.table, self.chunks, self.spec = table, chunks, spec
+class _Chunks:
+    """The batch sampler of an image-file loader: the chunks of ``(row, seed)`` that the next
+    epoch reads, set by :meth:`ImageTable.raw_batches` in the main process before each pass."""
+
+    def __init__(self) -> None:
+        self.chunks: list = []
+
+    def __iter__(self):
+        return iter(self.chunks)
 
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def __getitem__(self, i: int) -> torch.Tensor:
-        return self.table.load_uint8(self.chunks[i], self.spec.size, self.spec.channels)
+
+class _FileImages(torch.utils.data.Dataset):
+    def __init__(self, paths: np.ndarray, spec: ImageSpec, cropped: bool) -> None:
+        self.paths, self.spec, self.cropped = paths, spec, cropped
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, item: tuple[int, int | None]) -> torch.Tensor:
+        row, seed = item
+        return decode_image(self.paths[row], self.spec.size, self.spec.channels, seed, self.spec.flip)
 
 
 def normalise(x: torch.Tensor, spec: ImageSpec) -> torch.Tensor:
@@ -186,18 +258,74 @@ def _match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
     raise InputError(f"cannot convert {x.shape[1]}-channel images to {channels} channels")
 
 
-def _decode(path: str, size: int, channels: int) -> torch.Tensor:
-    """Read one image file: shorter side resized to ``size``, centre crop, uint8 ``[C, size, size]``."""
+def random_resized_box(width: int, height: int, generator: torch.Generator) -> tuple[int, int, int, int]:
+    """``(left, top, right, bottom)`` of a random resized crop, as torchvision's
+    ``RandomResizedCrop`` draws it (area share and log aspect uniform; ten tries, then the
+    centre crop at the nearest allowed aspect)."""
+    area = width * height
+    log_ratio = (math.log(RESIZED_CROP_RATIO[0]), math.log(RESIZED_CROP_RATIO[1]))
+    for _ in range(10):
+        u = torch.rand(2, generator=generator).tolist()
+        target = area * (RESIZED_CROP_SCALE[0] + u[0] * (RESIZED_CROP_SCALE[1] - RESIZED_CROP_SCALE[0]))
+        ratio = math.exp(log_ratio[0] + u[1] * (log_ratio[1] - log_ratio[0]))
+        w, h = round(math.sqrt(target * ratio)), round(math.sqrt(target / ratio))
+        if 0 < w <= width and 0 < h <= height:
+            left = int(torch.randint(width - w + 1, (1,), generator=generator))
+            top = int(torch.randint(height - h + 1, (1,), generator=generator))
+            return left, top, left + w, top + h
+    ratio = width / height
+    w, h = (width, round(width / RESIZED_CROP_RATIO[1])) if ratio > RESIZED_CROP_RATIO[1] else (
+        (round(height * RESIZED_CROP_RATIO[0]), height) if ratio < RESIZED_CROP_RATIO[0] else (width, height))
+    left, top = (width - w) // 2, (height - h) // 2
+    return left, top, left + w, top + h
+
+
+def random_resized_crops(raw: torch.Tensor, spec: ImageSpec, seeds: np.ndarray) -> torch.Tensor:
+    """The training recipe of photographs on in-memory images: a random resized crop and flip
+    per image, each drawn from its seed, resized to the spec's side."""
+    out = []
+    for image, seed in zip(raw, seeds):
+        generator = torch.Generator().manual_seed(int(seed))
+        left, top, right, bottom = random_resized_box(image.shape[-1], image.shape[-2], generator)
+        crop = F.interpolate(image[None, :, top:bottom, left:right].float(), size=(spec.size, spec.size), mode="bilinear", align_corners=False)
+        if spec.flip and bool(torch.rand(1, generator=generator) < 0.5):
+            crop = crop.flip(-1)
+        out.append(crop[0].round().clamp(0, 255).byte())
+    return torch.stack(out)
+
+
+def decode_image(path: str, size: int, channels: int, seed: int | None = None, flip: bool = False) -> torch.Tensor:
+    """Read one image file as uint8 ``[C, size, size]``: with no ``seed``, the evaluation crop
+    (shorter side to ``size / 0.875``, centre square); with one, a random resized crop and (when
+    ``flip``) a horizontal flip drawn from it. 16-bit images are scaled to 8 bits, not clipped."""
     try:
         with Image.open(path) as img:
-            img = img.convert("L" if channels == 1 else "RGB")
+            img = _to_8_bit(img).convert("L" if channels == 1 else "RGB")
             w, h = img.size
-            ratio = size / min(w, h)
-            img = img.resize((max(size, round(w * ratio)), max(size, round(h * ratio))), Image.BILINEAR)
-            w, h = img.size
-            left, top = (w - size) // 2, (h - size) // 2
-            arr = np.asarray(img.crop((left, top, left + size, top + size)))
-    except (OSError, UnidentifiedImageError) as exc:
-        raise InputError(f"cannot read image {path} ({type(exc).__name__}); remove or replace the file") from exc
+            if seed is None:
+                side = max(size, round(size / CENTRE_CROP_SHARE))
+                ratio = side / min(w, h)
+                img = img.resize((max(side, round(w * ratio)), max(side, round(h * ratio))), Image.BILINEAR)
+                w, h = img.size
+                left, top = (w - size) // 2, (h - size) // 2
+                img = img.crop((left, top, left + size, top + size))
+            else:
+                generator = torch.Generator().manual_seed(int(seed))
+                img = img.resize((size, size), Image.BILINEAR, box=random_resized_box(w, h, generator))
+                if flip and bool(torch.rand(1, generator=generator) < 0.5):
+                    img = img.transpose(Image.FLIP_LEFT_RIGHT)
+            arr = np.asarray(img)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise InputError(f"cannot read image {path} ({type(exc).__name__}: {exc}); remove or replace the file") from exc
     t = torch.from_numpy(arr.copy())
     return t.unsqueeze(0) if t.dim() == 2 else t.permute(2, 0, 1)
+
+
+def _to_8_bit(img: Image.Image) -> Image.Image:
+    """A 16- or 32-bit integer grey image scaled to 8 bits (Pillow's own conversion clips every
+    value above 255, which turns a 16-bit scan white)."""
+    if img.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        return img
+    arr = np.asarray(img).astype(np.float64)
+    scale = 257.0 if img.mode.startswith("I;16") or arr.max() > 255 else 1.0
+    return Image.fromarray((arr / scale).round().clip(0, 255).astype(np.uint8), mode="L")

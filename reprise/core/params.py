@@ -40,3 +40,15 @@ def for_mode(value, mode: str):
     if isinstance(value, dict) and set(value) == set(MODES):
         return value[mode]
     return value
+
+
+def real_input(real: dict, key: str, kind: str = "file") -> str:
+    """A user-supplied path of the ``real`` section (``kind``: file or folder) that exists; unset
+    or missing, a one-line :class:`InputError` naming ``real.<key>``."""
+    value = real.get(key)
+    if value is None:
+        raise InputError(f"mode: real needs real.{key} (a {kind}); set it in params.yaml")
+    path = Path(value)
+    if not (path.is_dir() if kind == "folder" else path.is_file()):
+        raise InputError(f"real.{key} is {value}, which is not an existing {kind}; correct the path in params.yaml")
+    return str(path)

@@ -86,7 +86,7 @@ def pretrain(
         head.train()
         lr_now = optimizer.param_groups[0]["lr"]
         loss_sum = correct = seen = 0.0
-        for raw, y, _ in pool.raw_batches(spec, batch_size, shuffle=True, generator=generator):
+        for raw, y, _ in pool.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
             with autocast(device):
                 if mode == "supervised":
                     y = y.to(device)

@@ -208,9 +208,9 @@ COSTS = Choice("cos", "l2")
 ARCHS = Choice("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
 HANDWRITING = Choice("mnist", "digits")
 CONCEPTS = Either(Choice("all"), ListOf(Text()))
-RESNETS = Choice("resnet18", "resnet50")  # the torchvision architectures a weights file can hold
 MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
-    Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": RESNETS}))
+    Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": Text()}),
+    Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}))
 
 PARAMS = Section({
     "mode": Choice(*MODES),
@@ -218,7 +218,8 @@ PARAMS = Section({
     "target": Section({"name": HANDWRITING, "labels_per_class": COUNT, "test_per_class": Nullable(COUNT), "seed": INDEX}),
     "real": Section({
         "source_dir": PATH, "source_concepts": PATH, "target_train_dir": PATH, "target_test_dir": PATH, "target_concept": PATH,
-        "weights": PATH, "weights_format": Choice("torchvision", "moco_v2"), "arch": RESNETS, "image_size": COUNT,
+        "weights": PATH, "weights_format": Choice("torchvision", "moco_v2"), "arch": Text(), "key_prefix": Nullable(Text()),
+        "image_size": COUNT, "index_workers": Nullable(COUNT), "bad_images": Choice("fail", "skip"),
     }),
     "pretrain": Section({
         "mode": Choice("supervised", "contrastive"), "arch": ARCHS, "widths": ListOf(COUNT), "epochs": COUNT,
@@ -226,8 +227,8 @@ PARAMS = Section({
         "seed": INDEX, "projection_dim": COUNT, "temperature": POSITIVE,
     }),
     "device": Text(),  # pick_device judges it: auto, cpu, cuda or cuda:N where CUDA is present
-    "extract": Section({"checkpoint": Either(Choice("last"), INDEX), "layer": Choice("penultimate", "projection"), "batch_size": COUNT,
-                        "num_workers": INDEX}),
+    "extract": Section({"checkpoint": Either(Choice("last"), INDEX), "layer": Choice("penultimate", "projection"), "batch_size": COUNT}),
+    "loader": Section({"num_workers": Either(Choice("auto"), INDEX), "prefetch_factor": COUNT}),
     "cluster": Section({"k": Int(2), "iterations": COUNT, "seed": INDEX}),
     "uot": Section({
         "eps": POSITIVE, "tau1": POSITIVE, "tau2": POSITIVE, "eps_c": POSITIVE, "cost": COSTS, "source_weight": POSITIVE,

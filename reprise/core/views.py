@@ -47,14 +47,21 @@ def _rand_augment():
 
 
 def weak_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
-    """Flip (where the spec allows it) and a small random shift, rotation and scale."""
+    """Glyphs: flip (where the spec allows it) and a small random shift, rotation and scale.
+    Photographs (the ``imagenet`` recipe): the batch as read for training, whose random resized
+    crop and flip were drawn when it was decoded (:meth:`ImageTable.raw_batches`)."""
+    if spec.recipe == "imagenet":
+        return normalise(raw.float() / 255.0, spec)
     return normalise(random_affine(raw.float() / 255.0, generator, flip=spec.flip), spec)
 
 
 def strong_view(raw: torch.Tensor, spec: ImageSpec, generator: torch.Generator) -> torch.Tensor:
     """The weak view's geometry plus RandAugment (two random operations at magnitude 9, as in
-    FixMatch, whose weak-strong scheme eq. 7 follows), drawn per image."""
+    FixMatch, whose weak-strong scheme eq. 7 follows), drawn per image; for photographs,
+    RandAugment on the decoded training crop."""
     augmented = torch.stack([_rand_augment()(image) for image in raw])
+    if spec.recipe == "imagenet":  # the crop and flip were drawn when the batch was decoded
+        return normalise(augmented.float() / 255.0, spec)
     return normalise(random_affine(augmented.float() / 255.0, generator, flip=spec.flip), spec)
 
 

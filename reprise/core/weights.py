@@ -1,19 +1,29 @@
-"""Pre-trained weights as people have them, imported into Reprise's checkpoint format: a
-torchvision ResNet-18/50 ``state_dict`` file (its ``fc`` kept as the source head that LEEP and NCE
-read) or an official MoCo-v2 checkpoint (ResNet-50 and its 128-d MLP projection head).
+"""Pre-trained weights as people have them, imported into Reprise's checkpoint format, and a
+fine-tuned model exported as people use it.
 
+Import: a ``state_dict`` of any torchvision classification model (a ``.pth``/``.pt`` file read with
+``weights_only=True``, or ``.safetensors``; nested under ``state_dict``/``model`` or not; with a
+``module.`` prefix or any other ``key_prefix`` stripped, e.g. MoCo-v3's ``module.base_encoder.``),
+whose classifier is kept as the source head that LEEP and NCE read when its shape is a linear
+layer's; or an official MoCo-v2 checkpoint (ResNet-50 and its 128-d MLP projection head).
 :func:`imported_checkpoint` is the one entry point: the ``pretrain`` stage in real mode and the
 model zoo's weight-file members both go through it.
+
+Export: :func:`export_torchvision` writes a fine-tuned backbone and its target head as the plain
+torchvision model's ``state_dict`` (``.pt`` and ``.safetensors``), which
+``torchvision.models.get_model(arch, num_classes=K).load_state_dict`` reads without Reprise.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import torch.nn as nn
 
-from reprise.core.backbones import torchvision_resnet
-from reprise.core.checkpoints import backbone_checkpoint, read_checkpoint
+from reprise.core.artifacts import atomic_path, existing
+from reprise.core.backbones import torchvision_backbone
+from reprise.core.checkpoints import backbone_checkpoint
 from reprise.core.contrastive import ProjectionHead
 from reprise.core.errors import InputError
 from reprise.core.images import imagenet_spec
@@ -21,28 +31,42 @@ from reprise.core.images import imagenet_spec
 WEIGHT_FORMATS = ("torchvision", "moco_v2")
 
 
-def imported_checkpoint(path: str | Path, weights_format: str, arch: str, image_size: int) -> dict:
-    """The checkpoint dict (epoch 0) of a weights file: ``torchvision`` (a ResNet ``state_dict``
-    of ``arch``; its ``fc``, when present, becomes ``source_head``) or ``moco_v2`` (a ResNet-50
-    with ``projection_head``). The images are ImageNet-normalised at ``image_size``."""
+def imported_checkpoint(path: str | Path, weights_format: str, arch: str, image_size: int, key_prefix: str | None = None) -> dict:
+    """The checkpoint dict (epoch 0) of a weights file: ``torchvision`` (a state dict of ``arch``,
+    its classifier kept as ``source_head`` when present) or ``moco_v2`` (a ResNet-50 with
+    ``projection_head``). The images are ImageNet-normalised at ``image_size``."""
     spec = imagenet_spec(image_size)
     if weights_format == "moco_v2":
         backbone, head = import_moco_v2(path)
         projection = {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}
         extra, arch = {"projection_head": head.state_dict(), "projection": projection}, "resnet50"
     elif weights_format == "torchvision":
-        backbone, source_head = import_torchvision_weights(path, arch), torchvision_source_head(path)
+        backbone, source_head = import_torchvision_weights(path, arch, key_prefix)
         extra = {} if source_head is None else {"source_head": source_head}
     else:
         raise InputError(f"weights format must be one of {', '.join(WEIGHT_FORMATS)}, got {weights_format!r}")
     return backbone_checkpoint(backbone, arch, {}, spec, epoch=0, imported_from=str(path), **extra)
 
 
+def read_weights(path: str | Path) -> dict:
+    """The dict in a weights file: ``.safetensors``, or a torch file loaded with
+    ``weights_only=True`` (tensors, numbers, strings and containers only; no code runs)."""
+    path = existing(path)
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(path)
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise InputError(f"cannot load weights {path} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); check the file") from exc
+
+
 def import_moco_v2(path: str | Path) -> tuple[nn.Module, ProjectionHead]:
     """A ResNet-50 and its 2048-2048-128 MLP head from an official MoCo-v2 checkpoint
     (``moco_v2_800ep_pretrain.pth.tar``: ``state_dict`` keys ``module.encoder_q.*``, the head
     under ``module.encoder_q.fc.0``/``fc.2``); the momentum encoder and queue are dropped."""
-    ckpt = read_checkpoint(path)
+    ckpt = read_weights(path)
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
     prefix = "module.encoder_q."
     if not isinstance(state, dict) or not any(k.startswith(prefix) for k in state):
@@ -51,47 +75,49 @@ def import_moco_v2(path: str | Path) -> tuple[nn.Module, ProjectionHead]:
     head_state = {k[len("fc.") :]: v for k, v in query.items() if k.startswith("fc.")}
     if set(head_state) != {"0.weight", "0.bias", "2.weight", "2.bias"}:
         raise InputError(f"{path} has no MLP head fc.0/fc.2 (MoCo-v1?); MoCo-v2 checkpoints carry one")
-    backbone = _load_resnet_state(path, "resnet50", {k: v for k, v in query.items() if not k.startswith("fc.")})
+    backbone, _ = _load_backbone_state(path, "resnet50", {k: v for k, v in query.items() if not k.startswith("fc.")})
+    _check_finite(path, head_state)
     out_dim, hidden = head_state["2.weight"].shape
     head = ProjectionHead(head_state["0.weight"].shape[1], hidden, out_dim)
     head.load_state_dict(head_state)
     return backbone, head.eval()
 
 
-def import_torchvision_weights(path: str | Path, arch: str) -> nn.Module:
-    """A torchvision ResNet-18/50 with the weights of a ``state_dict`` file (``fc`` is dropped).
-
-    Accepts a plain state dict or one nested under ``state_dict``/``model``, with or without a
-    ``module.`` prefix (DataParallel). Key mismatches are a one-line error naming the file.
-    """
-    if arch not in ("resnet18", "resnet50"):
-        raise InputError(f"real mode supports resnet18 and resnet50 weights, got arch {arch!r}")
-    state = _torchvision_state(path)
-    return _load_resnet_state(path, arch, {k: v for k, v in state.items() if not k.startswith("fc.")})
-
-
-def torchvision_source_head(path: str | Path) -> dict | None:
-    """The ``fc`` layer of a torchvision state dict file (its pre-training classifier, which LEEP
-    and NCE read), as the state dict of an ``nn.Linear``; None when the file has none."""
-    head = {k.removeprefix("fc."): v for k, v in _torchvision_state(path).items() if k.startswith("fc.")}
-    return head if set(head) == {"weight", "bias"} else None
+def import_torchvision_weights(path: str | Path, arch: str, key_prefix: str | None = None) -> tuple[nn.Module, dict | None]:
+    """A torchvision ``arch`` backbone with the weights of a state dict file, and the file's
+    classifier as an ``nn.Linear`` state dict (None when the file has none, or a head of another
+    shape, such as a self-supervised projection MLP). Key mismatches are a one-line error."""
+    state = _state_dict(path, key_prefix)
+    _, head_name = torchvision_backbone(arch)
+    head_keys = {k for k in state if k.startswith(f"{head_name}.")}
+    head = {k.removeprefix(f"{head_name}."): state[k] for k in head_keys}
+    backbone, _ = _load_backbone_state(path, arch, {k: v for k, v in state.items() if k not in head_keys})
+    if set(head) != {"weight", "bias"} or head["weight"].dim() != 2 or head["weight"].shape[1] != backbone.feature_dim:
+        return backbone, None
+    _check_finite(path, head)
+    return backbone, head
 
 
-def _torchvision_state(path: str | Path) -> dict:
-    """The state dict in a weights file: plain or nested under ``state_dict``/``model``, with any
-    ``module.`` (DataParallel) prefix removed."""
-    state = read_checkpoint(path)
+def _state_dict(path: str | Path, key_prefix: str | None) -> dict:
+    """The state dict in a weights file: plain or nested under ``state_dict``/``model``, with
+    ``key_prefix`` (only the keys that carry it are kept) or else any ``module.`` prefix removed."""
+    state = read_weights(path)
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]
-    if not isinstance(state, dict):
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"{path} does not hold a state dict; save one with torch.save(model.state_dict(), path)")
+    if key_prefix:
+        kept = {k[len(key_prefix) :]: v for k, v in state.items() if k.startswith(key_prefix)}
+        if not kept:
+            raise InputError(f"{path} has no key starting with real.key_prefix {key_prefix!r} (e.g. {next(iter(state), '')!r})")
+        return kept
     return {k.removeprefix("module."): v for k, v in state.items()}
 
 
-def _load_resnet_state(path, arch: str, state: dict) -> nn.Module:
-    """A torchvision ResNet (``fc`` removed) with ``state``; a mismatch names the file."""
-    model = torchvision_resnet(arch)
+def _load_backbone_state(path, arch: str, state: dict) -> tuple[nn.Module, str]:
+    """A torchvision backbone (classifier removed) with ``state``; a mismatch names the file."""
+    model, head_name = torchvision_backbone(arch)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -100,7 +126,30 @@ def _load_resnet_state(path, arch: str, state: dict) -> nn.Module:
         sample = (misshapen or missing or unexpected)[:2]
         raise InputError(
             f"{path} does not match torchvision {arch}: {len(missing)} missing, {len(unexpected)} unexpected and "
-            f"{len(misshapen)} misshapen keys (e.g. {', '.join(sample)}); check real.arch"
+            f"{len(misshapen)} misshapen keys (e.g. {', '.join(sample)}); check real.arch and real.key_prefix"
         )
+    _check_finite(path, state)
     model.load_state_dict(state)
-    return model.eval()
+    return model.eval(), head_name
+
+
+def _check_finite(path, state: dict) -> None:
+    for key, value in state.items():
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise InputError(f"{path} holds NaN or infinite values in {key}; the weights are damaged, re-download or re-export them")
+
+
+def export_torchvision(backbone: nn.Module, head: nn.Linear, arch: str, out_prefix: str | Path) -> dict:
+    """Write ``<out_prefix>.pt`` and ``<out_prefix>.safetensors``: the state dict of torchvision's
+    ``arch`` with ``num_classes`` = the head's outputs, the head in the classifier's place.
+    Returns that state dict."""
+    _, head_name = torchvision_backbone(arch)
+    state = {k: v.detach().cpu().contiguous() for k, v in backbone.state_dict().items()}
+    state.update({f"{head_name}.{k}": v.detach().cpu().contiguous() for k, v in head.state_dict().items()})
+    with atomic_path(f"{out_prefix}.pt") as tmp, open(tmp, "wb") as f:
+        torch.save(state, f)
+    from safetensors.torch import save_file
+
+    with atomic_path(f"{out_prefix}.safetensors") as tmp:
+        save_file(state, str(tmp))
+    return state

@@ -23,11 +23,14 @@ def embedded_pool(concepts, images_per_class: int, val_per_class: int, seed: int
     return ImageTable(index, images), ImageTable(val_index, val_images)
 
 
-def folder_pool(source_dir: str, concepts_csv: str | None, val_per_class: int) -> tuple[ImageTable, ImageTable]:
+def folder_pool(
+    source_dir: str, concepts_csv: str | None, val_per_class: int, workers: int | None = None, bad_images: str = "fail"
+) -> tuple[ImageTable, ImageTable]:
     """An ImageFolder pool; concepts from an optional CSV (``class_name, concept``), else each
     class is its own concept. The held-out set is the first ``val_per_class`` images of every
-    class (real mode imports its weights, so it is only a sanity check)."""
-    index = index_image_folder(source_dir)
+    class (real mode imports its weights, so it is only a sanity check). ``workers`` and
+    ``bad_images``: :func:`~reprise.core.image_folder.index_image_folder`."""
+    index = index_image_folder(source_dir, workers=workers, bad_images=bad_images)
     if concepts_csv:
         table = pd.read_csv(concepts_csv)
         if not {"class_name", "concept"} <= set(table.columns):

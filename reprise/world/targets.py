@@ -34,11 +34,14 @@ def handwriting_target(name: str, labels_per_class: int, test_per_class: int | N
     return TargetSplits(table(target.train_images, target.train_labels), table(target.test_images, target.test_labels), meta)
 
 
-def folder_target(train_dir: str, test_dir: str, concept: str | None) -> TargetSplits:
-    """ImageFolder training and test directories with the same classes (real mode)."""
-    train = index_image_folder(train_dir)
+def folder_target(
+    train_dir: str, test_dir: str, concept: str | None, workers: int | None = None, bad_images: str = "fail"
+) -> TargetSplits:
+    """ImageFolder training and test directories with the same classes (real mode); ``workers``
+    and ``bad_images``: :func:`~reprise.core.image_folder.index_image_folder`."""
+    train = index_image_folder(train_dir, workers=workers, bad_images=bad_images)
     class_names = list(dict.fromkeys(train["class_name"]))
-    test = index_image_folder(test_dir, class_names=class_names)
+    test = index_image_folder(test_dir, class_names=class_names, workers=workers, bad_images=bad_images)
     meta = {"name": str(train_dir), "concept": concept, "class_names": class_names}
     return TargetSplits(ImageTable(train), ImageTable(test), meta)
 

@@ -5,7 +5,8 @@ glyph pool (digits and Latin letters, Greek, Cyrillic, symbols, everything) in t
 and the domains of a multi-domain expert (:mod:`reprise.zoo.multidomain`); in real mode its
 members are weight files. Every member is described in ``params.yaml`` under
 ``zoo.members.<name>`` by one of ``{concepts, arch}`` (embedded), ``{multidomain: <domain of
-zoo.multidomain.domains>}`` (embedded) or ``{weights, arch}`` (real).
+zoo.multidomain.domains>}`` (embedded) or ``{weights, arch}`` with an optional ``key_prefix``
+(real; any torchvision architecture, as ``real.weights``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class ZooMember:
     name: str
     arch: str
     concepts: tuple[str, ...] | None = None  # embedded: the pool concepts it is trained on (None: all)
-    weights: str | None = None  # real mode: a torchvision state_dict file
+    weights: str | None = None  # real mode: a torchvision state_dict file (reprise.core.weights)
+    key_prefix: str | None = None  # real mode: a prefix to strip from the file's keys
     domain: str | None = None  # a domain of the multi-domain expert
 
 
@@ -48,7 +50,7 @@ def parse_member(name: str, spec: dict, domains: dict | None = None) -> ZooMembe
     if len(kinds) != 1 or (kinds != ["multidomain"] and "arch" not in spec):
         raise InputError(f"zoo.members.{name} needs exactly one of {{concepts, arch}} (embedded), {{multidomain: DOMAIN}} or {{weights, arch}} (real)")
     if kinds == ["weights"]:
-        return ZooMember(name, spec["arch"], weights=str(spec["weights"]))
+        return ZooMember(name, spec["arch"], weights=str(spec["weights"]), key_prefix=spec.get("key_prefix"))
     if kinds == ["multidomain"]:
         domain = spec["multidomain"]
         if domain not in (domains or {}):

@@ -1,11 +1,15 @@
-"""Image tables: the validation split that chooses hyperparameters without the test set."""
+"""Image tables: the validation split that chooses hyperparameters without the test set; image
+files indexed, decoded by torchvision's reference recipe, and loaded in worker processes."""
 
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 
-from builders import glyph_table
+from builders import glyph_table, image_folder
 from reprise.core.errors import InputError
-from reprise.core.images import validation_split
+from reprise.core.image_folder import index_image_folder
+from reprise.core.images import ImageTable, configure_loading, decode_image, imagenet_spec, validation_split
 
 
 def test_validation_split_holds_out_a_share_of_every_class():
@@ -20,3 +24,51 @@ def test_validation_split_holds_out_a_share_of_every_class():
     assert np.bincount(val.labels).tolist() == [1] * 5 and np.bincount(fit.labels).tolist() == [1] * 5
     with pytest.raises(InputError, match="validation split needs two a class"):
         validation_split(train.subset(np.arange(5)), 0.2, seed=0)
+
+
+def test_sixteen_bit_images_are_scaled_not_clipped(tmp_path):
+    grey = (np.linspace(0, 65535, 64 * 64).reshape(64, 64)).astype(np.uint16)
+    Image.fromarray(grey).save(tmp_path / "scan.png")
+    decoded = decode_image(str(tmp_path / "scan.png"), 64, 1).float()
+    assert abs(decoded.mean().item() - 127.5) < 3  # clipped at 255, the mean would be ~254
+
+
+def test_the_evaluation_crop_is_the_centre_after_resizing_to_size_over_0875(tmp_path):
+    image = np.zeros((64, 128, 3), dtype=np.uint8)
+    image[:, 60:68] = 255  # a bar at the centre; the resize to 73 x 146 keeps the centre 64 x 64
+    image[:, :8] = 255  # a bar at the left edge, cropped away
+    Image.fromarray(image).save(tmp_path / "wide.png")
+    decoded = decode_image(str(tmp_path / "wide.png"), 64, 3)
+    assert decoded.shape == (3, 64, 64)
+    columns = decoded[0].float().mean(0)
+    assert columns[:20].max() < 10 and columns[28:36].min() > 200
+
+
+def test_truncated_and_unreadable_files_fail_indexing_or_are_skipped(tmp_path):
+    root = image_folder(tmp_path / "tree", classes=2, per_class=6, seed=0, size=64)
+    jpeg = root / "class_1" / "2.jpg"
+    jpeg.write_bytes(jpeg.read_bytes()[: len(jpeg.read_bytes()) // 2])
+    with pytest.raises(InputError, match=r"class_1/2.jpg is corrupt or truncated"):
+        index_image_folder(root, workers=2, progress=False)
+    index = index_image_folder(root, workers=2, bad_images="skip", progress=False)
+    assert len(index) == 11 and str(jpeg) not in set(index["path"])
+
+
+def test_training_crops_depend_on_the_seed_not_on_the_loader_workers(tmp_path):
+    """The random resized crops are drawn from the training generator, so worker processes (which
+    decode in any order) give the same batches as decoding in the calling process."""
+    root = image_folder(tmp_path / "tree", classes=2, per_class=6, seed=0, size=48)
+    table = ImageTable(index_image_folder(root, workers=1, progress=False))
+    spec = imagenet_spec(32)
+
+    def epoch(workers: int, seed: int) -> torch.Tensor:
+        configure_loading({"num_workers": workers, "prefetch_factor": 2})
+        batches = ImageTable(table.index).raw_batches(spec, 5, shuffle=True, generator=torch.Generator().manual_seed(seed), train=True)
+        return torch.cat([raw for raw, _, _ in batches])
+
+    try:
+        inline, workers = epoch(0, 1), epoch(2, 1)
+    finally:
+        configure_loading({"num_workers": 0, "prefetch_factor": 2})
+    assert inline.shape == (12, 3, 32, 32) and torch.equal(inline, workers)
+    assert not torch.equal(inline, epoch(0, 2))

@@ -69,7 +69,8 @@ def test_an_unknown_key_with_nothing_close_lists_the_section():
     ("checkpoints.spectral_threshold", 1.0, None),
     ("zoo.members", {}, "zoo.members must be a non-empty mapping"),
     ("zoo.members", {"greek": {"concepts": ["greek_lower"], "arch": "glyph_resnet", "epochs": 3}}, "zoo.members.greek must be a mapping of concepts, arch or"),
-    ("zoo.members", {"r18": {"weights": "r18.pth", "arch": "glyph_vgg"}}, "zoo.members.r18.arch must be one of resnet18, resnet50, got 'glyph_vgg'"),
+    ("zoo.members", {"r18": {"weights": "r18.pth", "arch": 18}}, "zoo.members.r18.arch must be a string, got 18"),
+    ("zoo.members", {"v3": {"weights": "mocov3.pth", "arch": "resnet50", "key_prefix": "module.base_encoder."}}, None),
     ("zoo.members", {"mbn": {"multidomain": "greek"}, "r50": {"weights": "r50.pth", "arch": "resnet50"}}, None),
     ("mode", "fake", "mode must be one of embedded, real"),
 ])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline_utils import dvc, run_module
+from pipeline_utils import assert_one_line_error, dvc, run_module
 
 # `make test` runs tests in two processes; those of one group share one, so the repository
 # fixture they read is built once.
@@ -28,16 +28,6 @@ def set_params(root, **sections) -> None:
         section, name = key.split("__")
         params[section][name] = value
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
-
-def assert_one_line_error(done, *fragments) -> None:
-    assert done.returncode == 2, done.stderr[-2000:]
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert len(errors) == 1, done.stderr[-2000:]
-    assert "Traceback" not in done.stderr
-    for fragment in fragments:
-        assert fragment in errors[0]
 
 
 def test_nan_features(repo):

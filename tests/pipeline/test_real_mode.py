@@ -8,7 +8,7 @@ import torch
 import torchvision
 
 from builders import image_folder
-from pipeline_utils import CORE_STAGES, dvc, make_repo, real_params, run_module, stages_run
+from pipeline_utils import CORE_STAGES, assert_one_line_error, dvc, make_repo, real_params, run_module, stages_run
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,16 @@ def test_real_mode_pipeline_runs_end_to_end(real_world, tmp_path):
     assert checkpoint["source_head"]["weight"].shape == (1000, 512)  # the file's fc, for LEEP and NCE
     features = np.load(repo / "data/features/pool.npy")
     assert features.shape == (20, 512)
+    # the fine-tuned model, exported as torchvision's own state dict, predicts as Reprise's copy does
+    from reprise.core.checkpoints import linear_head, load_backbone
+    from reprise.core.images import ImageTable
+
+    backbone, spec, tuned = load_backbone(repo / "data/finetune/reuse/model.pt")
+    x = next(ImageTable.read(repo / "data/target/test").batches(spec, 6))[0]
+    plain = torchvision.models.resnet18(num_classes=2)
+    plain.load_state_dict(torch.load(repo / "data/finetune/reuse/torchvision.pt", weights_only=True))
+    with torch.no_grad():
+        torch.testing.assert_close(plain.eval()(x), linear_head(tuned["target_head"])(backbone(x)))
 
 
 def corrupt(world, tmp_path, how: str):
@@ -47,18 +57,21 @@ def corrupt(world, tmp_path, how: str):
     if how == "empty class":
         (broken / "class_2").mkdir()
         return broken, "class_2 holds no images"
-    return tmp_path / "nowhere", "does not exist"
+    if how == "truncated":
+        jpeg = broken / "class_1" / "0.jpg"
+        jpeg.write_bytes(jpeg.read_bytes()[: len(jpeg.read_bytes()) // 2])
+        return broken, "class_1/0.jpg is corrupt or truncated"
+    return tmp_path / "nowhere", "which is not an existing folder"
 
 
-@pytest.mark.parametrize("how", ["corrupt", "empty file", "empty class", "missing"])
+@pytest.mark.parametrize("how", ["corrupt", "truncated", "empty file", "empty class", "missing"])
 def test_bad_source_images_fail_world_with_one_line(real_world, tmp_path, how):
     source, message = corrupt(real_world, tmp_path, how)
     params = real_params(real_world)
     params["real"]["source_dir"] = str(source)
     repo = make_repo(tmp_path / "repo", params)
     done = run_module(repo, "stages.world")
-    assert done.returncode == 2
-    assert done.stderr.strip().startswith("error: ") and message in done.stderr and "Traceback" not in done.stderr
+    assert_one_line_error(done, message)
     assert not (repo / "data/world").exists()
 
 
@@ -70,3 +83,33 @@ def test_mismatched_weights_name_the_file(real_world, tmp_path):
     assert done.returncode == 2
     assert "resnet18.pth does not match torchvision resnet50" in done.stderr
     assert not (repo / "data/pretrain").exists()
+
+
+@pytest.mark.parametrize("key, value, stage, message", [
+    ("source_dir", None, "stages.world", "mode: real needs real.source_dir (a folder); set it in params.yaml"),
+    ("target_test_dir", None, "stages.target", "mode: real needs real.target_test_dir"),
+    ("weights", None, "stages.pretrain", "mode: real needs real.weights (a file)"),
+    ("weights", "/nowhere/r50.pth", "stages.pretrain", "real.weights is /nowhere/r50.pth, which is not an existing file"),
+    ("source_concepts", "/nowhere/concepts.csv", "stages.world", "real.source_concepts is /nowhere/concepts.csv"),
+])
+def test_unset_or_missing_real_inputs_name_the_key(real_world, tmp_path, key, value, stage, message):
+    params = real_params(real_world)
+    params["real"][key] = value
+    repo = make_repo(tmp_path / "repo", params)
+    assert_one_line_error(run_module(repo, stage), message)
+    assert not (repo / "data").exists()
+
+
+def test_a_pool_smaller_than_cluster_k_still_selects_classes(real_world, tmp_path):
+    """With select.unit: class the clusters only feed the reports: k is lowered to the pool's
+    size with a warning; selecting clusters from too small a pool is an error naming cluster.k."""
+    params = real_params(real_world)
+    params["cluster"]["k"] = 50
+    repo = make_repo(tmp_path / "repo", params)
+    run = dvc(repo, "repro", "select")
+    assert "cluster.k = 50 exceeds the 20 source images; clustering into 20" in run.stderr
+    params["select"]["unit"] = "cluster"
+    repo = make_repo(tmp_path / "cluster", params)
+    for stage in ("stages.world", "stages.target", "stages.pretrain", "stages.extract"):
+        assert run_module(repo, stage).returncode == 0
+    assert_one_line_error(run_module(repo, "stages.cluster"), "cluster.k = 50 exceeds the 20 source images; lower cluster.k")
