@@ -58,6 +58,7 @@ def main(params: dict) -> None:
         relationship=relationship,
         source_head_state=ckpt.get("source_head"),
         desc=f"finetune {run}",
+        resume_dir=f"{layout.RESUME_DIR}/finetune_{run}",
     )
     out = layout.finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")

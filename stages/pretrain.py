@@ -37,6 +37,7 @@ def main(params: dict) -> None:
         device=pick_device(params["device"]),
         projection_dim=p["projection_dim"],
         temperature=p["temperature"],
+        resume_dir=f"{layout.RESUME_DIR}/pretrain",
     )
     write_csv(log, layout.PRETRAIN_LOG)
     print(log.to_string(index=False))

@@ -20,7 +20,7 @@ default. The loop reads top to bottom on purpose.
 
 from __future__ import annotations
 
-from typing import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,20 +35,43 @@ from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
 from reprise.core.pseudolabel import pseudo_label_loss
+from reprise.core.resume import Resumable, random_state, restore_random_state
 from reprise.core.training import seed_all, sgd_nesterov, step_schedule
 from reprise.core.views import strong_view, weak_view
 
 
-def endless_batches(table: ImageTable, spec: ImageSpec, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+class EndlessBatches:
     """Batches of exactly ``batch_size`` uint8 images of a table with their labels, forever: the
-    table is reshuffled at every pass and a batch may straddle two passes."""
-    images, labels = torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64)
-    while True:
-        for raw, y, _ in table.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
-            images, labels = torch.cat([images, raw]), torch.cat([labels, y])
-            while len(labels) >= batch_size:
-                yield images[:batch_size], labels[:batch_size]
-                images, labels = images[batch_size:], labels[batch_size:]
+    table is reshuffled at every pass and a batch may straddle two passes. Its state (what is
+    left of the pass and the images carried over) goes into a resumable run's state."""
+
+    def __init__(self, table: ImageTable, spec: ImageSpec, batch_size: int, generator: torch.Generator) -> None:
+        self.table, self.spec, self.batch_size, self.generator = table, spec, batch_size, generator
+        self.pending: list = []  # the current pass's batches not read yet (ImageTable.plan)
+        self.images, self.labels = torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64)
+        self._reading = None
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        while len(self.labels) < self.batch_size:
+            if not self.pending:
+                self.pending = self.table.plan(self.spec, self.batch_size, shuffle=True, generator=self.generator, train=True)
+                self._reading = None
+            if self._reading is None:
+                self._reading = self.table.load(list(self.pending), self.spec)
+            raw, y, _ = next(self._reading)
+            self.pending.pop(0)
+            self.images, self.labels = torch.cat([self.images, raw]), torch.cat([self.labels, y])
+        out = self.images[: self.batch_size], self.labels[: self.batch_size]
+        self.images, self.labels = self.images[self.batch_size :], self.labels[self.batch_size :]
+        return out
+
+    def state_dict(self) -> dict:
+        pending = [(torch.from_numpy(rows), None if seeds is None else torch.from_numpy(seeds)) for rows, seeds in self.pending]
+        return {"pending": pending, "images": self.images.clone(), "labels": self.labels.clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.pending = [(rows.numpy(), None if seeds is None else seeds.numpy()) for rows, seeds in state["pending"]]
+        self.images, self.labels, self._reading = state["images"], state["labels"], None
 
 
 def finetune(
@@ -73,6 +96,7 @@ def finetune(
     milestones=(0.6, 0.8),
     progress: bool = True,
     desc: str = "finetune",
+    resume_dir: str | Path | None = None,
 ) -> tuple[nn.Module, nn.Linear, pd.DataFrame]:
     """Fine-tune ``backbone`` on ``target`` (labels 0..K_f-1), reusing ``source`` when given:
     by eq. 6 with its labels 0..K_g-1 (e.g. the manifest's ``source_label``) when
@@ -80,7 +104,9 @@ def finetune(
     instead, Co-Tuning: the source head starts from ``source_head_state`` (the pre-trained
     ``nn.Linear``) and its soft cross-entropy against ``relationship[y]`` is the source term.
 
-    The learning rate is divided by 10 at each of ``milestones`` (fractions of training).
+    The learning rate is divided by 10 at each of ``milestones`` (fractions of training). With
+    ``resume_dir``, the run saves its state there every epoch and a rerun of the same run
+    continues from the last finished epoch (:mod:`reprise.core.resume`).
     Returns the backbone, the target head and a per-epoch log with columns ``epoch, lr,
     target_loss, source_loss, train_acc, test_acc`` (``test_acc`` every ``eval_every`` epochs
     and at the last one, when ``test`` is given; it is never used to pick a model).
@@ -97,7 +123,7 @@ def finetune(
     target_head = nn.Linear(backbone.feature_dim, target.num_classes).to(device)
     params = list(backbone.parameters()) + list(target_head.parameters())
     if reuse:
-        source_batches = endless_batches(source, spec, batch_size, generator)
+        source_batches = EndlessBatches(source, spec, batch_size, generator)
     if reuse and source_labels:
         source_head = nn.Linear(backbone.feature_dim, source.num_classes).to(device)
         params += list(source_head.parameters())
@@ -108,10 +134,28 @@ def finetune(
     optimizer = sgd_nesterov(params, lr, momentum, weight_decay)
     steps_per_epoch = -(-len(target) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch, milestones)
+    modules = {"backbone": backbone, "target_head": target_head}
+    if reuse and source_labels or relationship is not None:
+        modules["source_head"] = source_head
+    settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "momentum": momentum, "weight_decay": weight_decay, "lam": lam,
+                "seed": seed, "source_labels": source_labels, "eval_every": eval_every, "milestones": list(milestones), "spec": spec}
+    resumable = Resumable(resume_dir, settings, backbone.state_dict(), target, source, test, relationship, source_head_state)
 
-    log = []
+    log, start = [], 1
     bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress)
-    for epoch in range(1, epochs + 1):
+    saved = resumable.load()
+    if saved is not None:
+        for name, module in modules.items():
+            module.load_state_dict(saved[name])
+        optimizer.load_state_dict(saved["optimizer"])
+        schedule.load_state_dict(saved["schedule"])
+        restore_random_state(saved["random"], generator)
+        if reuse:
+            source_batches.load_state_dict(saved["source_batches"])
+        log, start = saved["log"], saved["epoch"] + 1
+        bar.update(saved["epoch"] * steps_per_epoch)
+        bar.write(f"{desc}: resuming after epoch {saved['epoch']} of {epochs}")
+    for epoch in range(start, epochs + 1):
         backbone.train()
         target_head.train()
         lr_now = optimizer.param_groups[0]["lr"]
@@ -160,5 +204,11 @@ def finetune(
             }
         )
         bar.set_postfix(epoch=epoch, loss=f"{log[-1]['target_loss']:.3f}")
+        resumable.save({
+            **{name: module.state_dict() for name, module in modules.items()}, "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(), "random": random_state(generator), "log": log, "epoch": epoch,
+            **({"source_batches": source_batches.state_dict()} if reuse else {}),
+        })
     bar.close()
+    resumable.finish()
     return backbone, target_head, pd.DataFrame(log)

@@ -143,6 +143,30 @@ class ImageTable:
         paths = self.index["path"].to_numpy()[rows]
         return torch.stack([decode_image(p, size, channels) for p in paths])
 
+    def plan(
+        self,
+        spec: ImageSpec,
+        batch_size: int,
+        shuffle: bool = False,
+        generator: torch.Generator | None = None,
+        train: bool = False,
+    ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """One pass over the table: the rows of each batch and, for the training crops of the
+        ``imagenet`` recipe, a seed per image (else None). Every random draw of a pass is made
+        here, from ``generator`` only, so a seeded generator gives the same batches every run,
+        with any number of loader workers."""
+        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
+        cropped = train and spec.recipe == "imagenet"
+        return [(rows, torch.randint(2**62, (len(rows),), generator=generator).numpy() if cropped else None) for rows in chunks]
+
+    def load(self, plan: list[tuple[np.ndarray, np.ndarray | None]], spec: ImageSpec) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Yield ``(images uint8 [b, C, S, S], labels [b], table rows [b])`` at the spec's size,
+        one batch per entry of a :meth:`plan`."""
+        labels = torch.tensor(self.labels)
+        for (rows, _), raw in zip(plan, self._load_chunks(plan, spec)):
+            yield raw, labels[rows], torch.from_numpy(rows)
+
     def raw_batches(
         self,
         spec: ImageSpec,
@@ -151,35 +175,25 @@ class ImageTable:
         generator: torch.Generator | None = None,
         train: bool = False,
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """Yield ``(images uint8 [b, C, S, S], labels [b], table rows [b])`` at the spec's size.
-
-        The order, and with ``train`` and the ``imagenet`` recipe the random resized crops and
-        flips, draw from ``generator`` only, so a seeded generator gives the same batches every
-        run, with any number of loader workers.
-        """
-        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
-        chunks = [order[i : i + batch_size].numpy() for i in range(0, len(self), batch_size)]
-        cropped = train and spec.recipe == "imagenet"
-        seeds = [torch.randint(2**62, (len(rows),), generator=generator).numpy() if cropped else None for rows in chunks]
-        labels = torch.tensor(self.labels)
-        for rows, raw in zip(chunks, self._load_chunks(chunks, seeds, spec, cropped)):
-            yield raw, labels[rows], torch.from_numpy(rows)
+        """:meth:`load` of a :meth:`plan` drawn when the first batch is asked for."""
+        yield from self.load(self.plan(spec, batch_size, shuffle, generator, train), spec)
 
     def batches(self, spec: ImageSpec, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Like :meth:`raw_batches` in table order, with the images normalised for the backbone."""
         for raw, labels, rows in self.raw_batches(spec, batch_size):
             yield normalise(raw.float().div_(255.0), spec), labels, rows
 
-    def _load_chunks(self, chunks, seeds, spec: ImageSpec, cropped: bool) -> Iterator[torch.Tensor]:
+    def _load_chunks(self, plan, spec: ImageSpec) -> Iterator[torch.Tensor]:
+        cropped = bool(plan) and plan[0][1] is not None
         loading = _LOADING[0]
         if self.pixels is not None or loading.num_workers == 0:
-            for rows, row_seeds in zip(chunks, seeds):
+            for rows, seeds in plan:
                 if not cropped:
                     yield self.load_uint8(rows, spec.size, spec.channels)
                 elif self.pixels is not None:
-                    yield random_resized_crops(self.load_uint8(rows, max(spec.size, self._side()), spec.channels), spec, row_seeds)
+                    yield random_resized_crops(self.load_uint8(rows, max(spec.size, self._side()), spec.channels), spec, seeds)
                 else:
-                    yield torch.stack([decode_image(p, spec.size, spec.channels, s, spec.flip) for p, s in zip(self.index["path"].to_numpy()[rows], row_seeds)])
+                    yield torch.stack([decode_image(p, spec.size, spec.channels, s, spec.flip) for p, s in zip(self.index["path"].to_numpy()[rows], seeds)])
             return
         key = (spec, cropped, loading)
         if key not in self._loaders:
@@ -189,7 +203,7 @@ class ImageTable:
                 prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda,
             )
         loader = self._loaders[key]
-        loader.batch_sampler.chunks = [list(zip(rows, row_seeds if cropped else [None] * len(rows))) for rows, row_seeds in zip(chunks, seeds)]
+        loader.batch_sampler.chunks = [list(zip(rows, seeds if cropped else [None] * len(rows))) for rows, seeds in plan]
         yield from loader
 
     def _side(self) -> int:

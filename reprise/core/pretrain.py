@@ -7,6 +7,7 @@ the backbone that selection and fine-tuning start from.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from reprise.core.device import autocast, prepare_model, to_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
+from reprise.core.resume import Resumable, random_state, restore_random_state
 from reprise.core.training import seed_all, sgd_nesterov, step_schedule
 from reprise.core.views import contrastive_view, weak_view
 
@@ -49,6 +51,7 @@ def pretrain(
     temperature: float = 0.2,
     progress: bool = True,
     desc: str | None = None,
+    resume_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Pre-train a backbone on the pool.
 
@@ -61,6 +64,10 @@ def pretrain(
     epoch, which is always kept, and returns the per-epoch log ``epoch, lr, train_loss,
     train_acc, val_acc``; the accuracies (``val_acc`` on ``pool_val`` at kept epochs) are
     measured for supervised training only (``val_acc`` when ``pool_val`` is given).
+
+    With ``resume_dir``, the run saves its state there every epoch (and keeps its checkpoints
+    there until the last epoch, since DVC clears ``out_dir`` before a rerun); a rerun of the same
+    run continues from the last finished epoch (:mod:`reprise.core.resume`).
     """
     if mode not in MODES:
         raise InputError(f"pretrain.mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -79,9 +86,24 @@ def pretrain(
     optimizer = sgd_nesterov(params, lr, momentum, weight_decay)
     steps_per_epoch = -(-len(pool) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
-    rows = []
+    settings = {"mode": mode, "arch": arch, "arch_kwargs": arch_kwargs, "epochs": epochs, "keep_epochs": list(keep_epochs), "batch_size": batch_size,
+                "lr": lr, "momentum": momentum, "weight_decay": weight_decay, "seed": seed, "projection_dim": projection_dim,
+                "temperature": temperature, "spec": spec}
+    resumable = Resumable(resume_dir, settings, pool, pool_val)
+    kept_dir = Path(out_dir) if resumable.folder is None else resumable.folder
+    rows, start = [], 1
     bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress)
-    for epoch in range(1, epochs + 1):
+    saved = resumable.load()
+    if saved is not None:
+        backbone.load_state_dict(saved["backbone"])
+        head.load_state_dict(saved["head"])
+        optimizer.load_state_dict(saved["optimizer"])
+        schedule.load_state_dict(saved["schedule"])
+        restore_random_state(saved["random"], generator)
+        rows, start = saved["log"], saved["epoch"] + 1
+        bar.update(saved["epoch"] * steps_per_epoch)
+        bar.write(f"{desc or 'pretrain'}: resuming after epoch {saved['epoch']} of {epochs}")
+    for epoch in range(start, epochs + 1):
         backbone.train()
         head.train()
         lr_now = optimizer.param_groups[0]["lr"]
@@ -117,7 +139,14 @@ def pretrain(
                 else {"projection_head": head.state_dict(), "projection": {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}}
             )
             ckpt = backbone_checkpoint(backbone, arch, arch_kwargs, spec, epoch=epoch, pretrain_mode=mode, **extra)
-            write_checkpoint(ckpt, checkpoint_path(out_dir, epoch))
+            write_checkpoint(ckpt, checkpoint_path(kept_dir, epoch))
+        resumable.save({"backbone": backbone.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(),
+                        "schedule": schedule.state_dict(), "random": random_state(generator), "log": rows, "epoch": epoch})
     bar.close()
+    if resumable.folder is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        for kept in sorted(kept_dir.glob("epoch_*.pt")):
+            os.replace(kept, Path(out_dir) / kept.name)
+    resumable.finish()
     return pd.DataFrame(rows)
 

@@ -17,7 +17,7 @@ from reprise.core.backbones import GlyphResNet
 from reprise.core.checkpoints import backbone_checkpoint
 from reprise.core.device import autocast, prepare_model, to_device
 from reprise.core.errors import InputError
-from reprise.core.finetune import endless_batches
+from reprise.core.finetune import EndlessBatches
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
 from reprise.core.training import seed_all, sgd_nesterov, step_schedule
@@ -90,7 +90,7 @@ def pretrain_multidomain(
     optimizer = sgd_nesterov(list(backbone.parameters()) + list(heads.parameters()), lr, momentum, weight_decay)
     steps_per_epoch = max(-(-len(table) // per_domain) for table in domains.values())
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
-    batches = [endless_batches(table, spec, per_domain, generator) for table in domains.values()]
+    batches = [EndlessBatches(table, spec, per_domain, generator) for table in domains.values()]
     names = list(domains)
     rows = []
     bar = progress_bar(epochs * steps_per_epoch, "zoo multi-domain", "step", progress)

@@ -9,7 +9,7 @@ import reprise.core.finetune as finetune_module
 from builders import glyph_table
 from reprise.core.backbones import GlyphResNet
 from reprise.core.errors import InputError
-from reprise.core.finetune import endless_batches, finetune
+from reprise.core.finetune import EndlessBatches, finetune
 from reprise.core.images import GLYPH_SPEC, normalise
 from reprise.core.pseudolabel import pseudo_label_loss
 from reprise.core.training import step_schedule
@@ -28,21 +28,60 @@ def test_step_schedule_divides_by_ten_at_60_and_80_percent():
 
 def test_endless_batches_are_full_and_cover_every_image_each_pass():
     table = glyph_table(10, 2, 0)
-    batches = endless_batches(table, GLYPH_SPEC, 4, torch.Generator().manual_seed(0))
+    generator = torch.Generator().manual_seed(0)
+    batches = EndlessBatches(table, GLYPH_SPEC, 4, generator)
     drawn = [next(batches) for _ in range(5)]  # 20 images: two passes over the 10
     assert [len(y) for _, y in drawn] == [4] * 5
     images = torch.cat([x for x, _ in drawn])
     first, second = images[:10].flatten(1), images[10:].flatten(1)
     assert sorted(map(bytes, first.numpy())) == sorted(map(bytes, second.numpy()))
+    # mid-pass, with images carried over: a stream restored from the state goes on identically
+    for _ in range(3):  # batches of 4 from chunks of 4, 4, 2: the eighth leaves 2 images and 2 chunks of the fourth pass
+        next(batches)
+    state, generator_state = batches.state_dict(), generator.get_state()
+    assert len(state["labels"]) == 2 and len(state["pending"]) == 2
+    ahead = [next(batches) for _ in range(4)]
+    restored = EndlessBatches(table, GLYPH_SPEC, 4, torch.Generator().set_state(generator_state))
+    restored.load_state_dict(state)
+    for (x, y), (x_again, y_again) in zip(ahead, [next(restored) for _ in range(4)]):
+        assert torch.equal(x, x_again) and torch.equal(y, y_again)
 
 
-def run_finetune(source, seed=0, lam=1.0, epochs=3, source_labels=True):
+@pytest.mark.parametrize("source_labels", [True, False])  # eq. 6 (a source head), eq. 7 (RandAugment: torch's global generator)
+def test_an_interrupted_finetuning_resumes_to_the_same_weights(tmp_path, monkeypatch, source_labels):
+    """Killed after its second epoch (the saved state is all that survives), the run resumes at
+    epoch 3 and ends bit-identical to an uninterrupted one, source stream and log included."""
+    from reprise.core.resume import Resumable
+
+    source = glyph_table(30, 3, 2)
+    backbone, head, log = run_finetune(source, epochs=4, source_labels=source_labels)
+    save, calls = Resumable.save, []
+
+    def save_then_die(self, state):
+        save(self, state)
+        calls.append(state["epoch"])
+        if state["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Resumable, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_finetune(source, epochs=4, source_labels=source_labels, resume_dir=tmp_path / "resume")
+    torch.manual_seed(999)  # a rerun is a fresh process: nothing of the first run's global state remains
+    again, head_again, log_again = run_finetune(source, epochs=4, source_labels=source_labels, resume_dir=tmp_path / "resume")
+    assert calls == [1, 2, 3, 4] and not (tmp_path / "resume").exists()
+    for a, b in zip(list(backbone.state_dict().values()) + list(head.state_dict().values()),
+                    list(again.state_dict().values()) + list(head_again.state_dict().values())):
+        assert torch.equal(a, b)
+    pd.testing.assert_frame_equal(log, log_again)
+
+
+def run_finetune(source, seed=0, lam=1.0, epochs=3, source_labels=True, resume_dir=None):
     torch.manual_seed(123)
     backbone = GlyphResNet(widths=(8, 16))
     return finetune(
         backbone, GLYPH_SPEC, glyph_table(40, 4, 1), source, epochs=epochs, batch_size=8, lr=0.05, momentum=0.9,
         weight_decay=0.0, lam=lam, seed=seed, device=torch.device("cpu"), source_labels=source_labels, test=glyph_table(24, 4, 2),
-        eval_every=1, progress=False,
+        eval_every=1, progress=False, resume_dir=resume_dir,
     )
 
 

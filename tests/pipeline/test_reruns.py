@@ -32,3 +32,42 @@ def test_a_rerun_writes_byte_identical_artifacts(tiny_repo, tmp_path, stage):
     assert done.returncode == 0, done.stderr[-2000:]
     assert digests(root, RERUN[stage]) == before
     assert "changed outs" not in dvc(root, "status").stdout
+
+
+def test_a_killed_pretraining_resumes_under_dvc_repro_to_the_same_weights(tiny_repo, tmp_path):
+    """SIGKILL mid-run, then `dvc repro`: the stage continues after the last finished epoch and
+    writes the checkpoints an uninterrupted run writes, bit for bit."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import torch
+    import yaml
+
+    from pipeline_utils import env
+
+    root = tmp_path / "repo"
+    shutil.copytree(tiny_repo, root, symlinks=True)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["pretrain"].update(epochs=12, keep_epochs=[4, 12])
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert run_module(root, "stages.pretrain").returncode == 0
+    reference = {epoch: torch.load(root / f"data/pretrain/epoch_{epoch:03d}.pt", weights_only=True)["backbone"] for epoch in (4, 12)}
+    shutil.rmtree(root / "data/pretrain")
+
+    state = root / "data/resume/pretrain/state.pt"
+    run = subprocess.Popen([sys.executable, "-m", "stages.pretrain"], cwd=root, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not state.exists() and run.poll() is None:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    saved = torch.load(state, weights_only=True)["epoch"]
+    assert 1 <= saved < 12 and not (root / "data/pretrain/log.csv").exists()
+
+    done = dvc(root, "repro", "pretrain")
+    assert "resuming after epoch" in done.stdout + done.stderr
+    for epoch, weights in reference.items():
+        again = torch.load(root / f"data/pretrain/epoch_{epoch:03d}.pt", weights_only=True)["backbone"]
+        assert all(torch.equal(weights[k], again[k]) for k in weights)
+    assert not (root / "data/resume/pretrain").exists()
