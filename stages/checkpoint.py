@@ -18,7 +18,7 @@ def main(params: dict) -> None:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])
-    settings = settings_from_params(section(params, "checkpoints"), params["mode"])
+    settings = settings_from_params(section(params, "checkpoints"), params["mode"], section(params, "real"))
     study = study_checkpoint(layout.PRETRAIN_DIR, epoch, settings, pick_device(params["device"]))
     study.write(layout.checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))

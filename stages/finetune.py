@@ -13,6 +13,7 @@ from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import ImageTable, configure_loading
+from reprise.core.live import EpochLog
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 from reprise.core.weights import export_torchvision
@@ -39,6 +40,7 @@ def main(params: dict) -> None:
         else:
             source = reused_source(ImageTable.read(layout.POOL_TABLE), read_parquet(layout.MANIFEST))
             labelled = s["unit"] != "cluster"  # clusters: eq. 7, no label read
+    live = EpochLog(f"{layout.LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc"))
     backbone, head, log = finetune(
         backbone,
         spec,
@@ -59,7 +61,9 @@ def main(params: dict) -> None:
         source_head_state=ckpt.get("source_head"),
         desc=f"finetune {run}",
         resume_dir=f"{layout.RESUME_DIR}/finetune_{run}",
+        on_epoch=live,
     )
+    live.close()
     out = layout.finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")
     if ckpt["arch"] not in GLYPH_ARCHS:  # a torchvision model: also as its plain state dict, for use without Reprise

@@ -2,6 +2,8 @@
 zoo.multidomain.domains, trained on every domain at once; each domain becomes a zoo member
 (``{multidomain: <domain>}``) in zoo_pretrain."""
 
+import pandas as pd
+
 from reprise.core import layout
 from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import write_checkpoint
@@ -21,6 +23,10 @@ def main(params: dict) -> None:
         name: member_pool(pool, ZooMember(name, "glyph_resnet", concepts=check_concepts(concepts, f"zoo.multidomain.domains.{name}")), zoo["images_per_class"])
         for name, concepts in m["domains"].items()
     }
+    if not domains:  # no multi-domain expert (real mode's zoo is made of weight files)
+        write_csv(pd.DataFrame(columns=["epoch", "lr", "train_loss"]), f"{layout.ZOO_MULTIDOMAIN_DIR}/log.csv")
+        print("zoo.multidomain.domains is empty: no multi-domain expert")
+        return
     checkpoints, log = pretrain_multidomain(
         domains, GLYPH_SPEC, widths=p["widths"], epochs=m["epochs"], batch_size=p["batch_size"], lr=p["lr"], momentum=p["momentum"],
         weight_decay=p["weight_decay"], seed=p["seed"], device=pick_device(params["device"]),

@@ -8,7 +8,7 @@ from reprise.core.errors import InputError
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 from reprise.zoo.members import parse_member
-from reprise.zoo.report import domain_selection, plot_gain_heatmap, plot_rankings, report_metrics, selection_table, summarise
+from reprise.zoo.report import domain_selection, headline_metrics, plot_gain_heatmap, plot_rankings, report_metrics, selection_table, summarise
 
 
 def main(params: dict) -> None:
@@ -28,7 +28,9 @@ def main(params: dict) -> None:
     write_csv(per_target, f"{out}/selection_per_target.csv")
     write_csv(summary, f"{out}/selection.csv")
     write_csv(domains, f"{out}/multidomain.csv")
-    write_json(report_metrics(summary, domains), f"{out}/metrics.json", digits=4)
+    metrics = report_metrics(summary, domains)
+    write_json(metrics, f"{out}/metrics.json", digits=4)
+    write_json(headline_metrics(metrics), f"{out}/headline.json", digits=4)
     plot_gain_heatmap(per_target, f"{out}/top3_gain.png")
     plot_rankings(summary, f"{out}/rankings.png")
     print(summary.round(3).to_string(index=False))

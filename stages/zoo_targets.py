@@ -14,7 +14,7 @@ def main(params: dict) -> None:
     zoo, p, f = section(params, "zoo"), section(params, "pretrain"), section(params, "finetune")
     probe = {key: for_mode(value, params["mode"]) for key, value in zoo["probe"].items()}
     device = pick_device(params["device"])
-    for target in parse_targets(zoo["targets"]):
+    for target in parse_targets(zoo["targets"], section(params, "real") if params["mode"] == "real" else None):
         prepared = prepare_target(
             target, full_per_class=zoo["full_per_class"], few_per_class=zoo["few_per_class"], test_per_class=zoo["test_per_class"],
             score_per_class=zoo["score_per_class"], seed=zoo["split_seed"], probe_arch=probe["arch"], probe_widths=p["widths"],

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "stages", "reprise", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+COPIED = ["dvc.yaml", "params.yaml", "stages", "reprise", "real", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
 
 TINY = {
     "world": {"concepts": ["digit", "latin_upper", "greek_lower"], "images_per_class": 6, "val_per_class": 2},
@@ -70,8 +70,9 @@ def merged(base: dict, override: dict) -> dict:
     return out
 
 
-def make_repo(root: Path, overrides: dict) -> Path:
-    """A git + DVC repository at ``root`` holding the pipeline with ``overrides`` applied."""
+def make_repo(root: Path, overrides: dict, base: str = "params.yaml") -> Path:
+    """A git + DVC repository at ``root`` holding the pipeline with ``overrides`` applied to the
+    repository's ``base`` params file (``params.real.yaml``: real mode's)."""
     root.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         src, dst = REPO / name, root / name
@@ -80,7 +81,7 @@ def make_repo(root: Path, overrides: dict) -> Path:
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dst)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params = yaml.safe_load((REPO / base).read_text())
     (root / "params.yaml").write_text(yaml.safe_dump(merged(params, overrides), sort_keys=False))
     (root / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
     git(root, "init", "-q")

@@ -20,7 +20,7 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
     """Write the whole report under ``out_dir`` and return the finding as a sentence.
 
     ``metrics.json`` (setup, finding, trajectory per epoch, spectral table, correlations of
-    every score with FT and with FE), ``summary.md`` (the same as tables), the DVC plot series
+    every score with FT and with FE), ``headline.json`` (the finding's five numbers, a DVC metric), ``summary.md`` (the same as tables), the DVC plot series
     ``trajectory.csv``, ``spectral.csv``, ``scores.csv`` and the figures ``trajectory.png``,
     ``spectral.png``, ``scores.png``, ``tsne.png``.
     """
@@ -40,6 +40,8 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
     metrics = {"setup": setup, "finding": found, "trajectory": trajectory, "spectral": table,
                "transferability_vs_ft": corr, "transferability_vs_fe": correlations(seeds, "fe_acc")}
     write_json(metrics, out / "metrics.json", digits=4)
+    headline = ("best_fe_epoch", "best_ft_epoch", "holds", "fe_gap_best_minus_last", "ft_gain_last_minus_best_fe")
+    write_json({key: found[key] for key in headline}, out / "headline.json", digits=4)  # what dvc exp show carries
 
     write_csv(trajectory_series(summary), out / "trajectory.csv")
     write_csv(spectral_series(evolution), out / "spectral.csv")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from reprise.core.errors import InputError
 from reprise.core.params import for_mode
 
+REAL_TARGET = "target"  # checkpoints.target: real mode's own target, from the real params
+
 
 def check_threshold(threshold: float) -> float:
     """The share of the singular-value sum that F_m keeps, in (0, 1]."""
@@ -21,7 +23,8 @@ def check_threshold(threshold: float) -> float:
 class StudySettings:
     """The ``checkpoints`` section of params.yaml that one checkpoint's study reads."""
 
-    target: str                  # embedded target: mnist | digits
+    target: str                  # mnist | digits (embedded), or target: real mode's own target
+    target_dirs: tuple[str, str] | None  # target: real.target_train_dir and real.target_test_dir
     labels_per_class: int        # labelled training images a class (the paper's toy: 100)
     test_per_class: int | None   # test images a class (None: all the rest)
     seeds: tuple[int, ...]       # one target split and one set of training runs each
@@ -46,9 +49,10 @@ def check_epochs(epochs) -> list[int]:
     return sorted(epochs)
 
 
-def settings_from_params(c: dict, mode: str = "embedded") -> StudySettings:
+def settings_from_params(c: dict, mode: str = "embedded", real: dict | None = None) -> StudySettings:
     """Validate the ``checkpoints`` section for ``mode`` (values written ``{embedded, real}``
-    take the one of ``mode``); every problem is a one-line :class:`InputError`."""
+    take the one of ``mode``; ``real``: the ``real`` section, whose target ``checkpoints.target:
+    target`` studies in real mode); every problem is a one-line :class:`InputError`."""
     seeds = c.get("seeds")
     if not isinstance(seeds, list) or not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise InputError(f"checkpoints.seeds must be a non-empty list of distinct non-negative integers, got {seeds!r}")
@@ -63,8 +67,12 @@ def settings_from_params(c: dict, mode: str = "embedded") -> StudySettings:
         if not isinstance(value, (int, float)) or not value > 0:
             raise InputError(f"checkpoints.{key} must be positive, got {value!r}")
     test_per_class = c.get("test_per_class")
+    target = c.get("target")
+    if target == REAL_TARGET and (mode != "real" or real is None):
+        raise InputError(f"checkpoints.target: {REAL_TARGET} is real mode's own target; set mode: real, or an embedded target (mnist, digits)")
     return StudySettings(
-        target=c.get("target"),
+        target=target,
+        target_dirs=(real["target_train_dir"], real["target_test_dir"]) if target == REAL_TARGET else None,
         labels_per_class=_positive_int(c.get("labels_per_class"), "labels_per_class"),
         test_per_class=None if test_per_class is None else _positive_int(test_per_class, "test_per_class"),
         seeds=tuple(seeds),

@@ -36,7 +36,7 @@ from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.features import extract_features
 from reprise.core.finetune import finetune
 from reprise.transferability import leep, logme, nce, sample_per_class, source_head_softmax
-from reprise.world.targets import handwriting_target
+from reprise.world.targets import folder_target, handwriting_target
 
 SPECTRAL_PARTS = ("F_m", "F_r")
 
@@ -83,9 +83,13 @@ def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettin
     c, f = settings.classifier, settings.finetune
     seed_rows, spectral_rows, logs = [], [], []
     embedding = None
+    real = folder_target(*settings.target_dirs, None) if settings.target_dirs else None
     for seed in settings.seeds:
-        splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
-        train, test = splits.train, splits.test
+        if real is None:
+            splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
+            train, test = splits.train, splits.test
+        else:  # the real target: a seeded share of its training images, its whole test set
+            train, test = real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
         fe = feature_extractor_transfer(
             backbone, spec, train, test, epochs=int(c["fe_epochs"]), lr=float(c["lr"]), batch_size=int(c["batch_size"]), seed=seed, device=device
         )

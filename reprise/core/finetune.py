@@ -21,6 +21,7 @@ default. The loop reads top to bottom on purpose.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,7 @@ def finetune(
     progress: bool = True,
     desc: str = "finetune",
     resume_dir: str | Path | None = None,
+    on_epoch: Callable[[dict], None] | None = None,
 ) -> tuple[nn.Module, nn.Linear, pd.DataFrame]:
     """Fine-tune ``backbone`` on ``target`` (labels 0..K_f-1), reusing ``source`` when given:
     by eq. 6 with its labels 0..K_g-1 (e.g. the manifest's ``source_label``) when
@@ -106,7 +108,8 @@ def finetune(
 
     The learning rate is divided by 10 at each of ``milestones`` (fractions of training). With
     ``resume_dir``, the run saves its state there every epoch and a rerun of the same run
-    continues from the last finished epoch (:mod:`reprise.core.resume`).
+    continues from the last finished epoch (:mod:`reprise.core.resume`). ``on_epoch`` is called
+    with every epoch's log row (e.g. :class:`reprise.core.live.EpochLog`).
     Returns the backbone, the target head and a per-epoch log with columns ``epoch, lr,
     target_loss, source_loss, train_acc, test_acc`` (``test_acc`` every ``eval_every`` epochs
     and at the last one, when ``test`` is given; it is never used to pick a model).
@@ -153,6 +156,9 @@ def finetune(
         if reuse:
             source_batches.load_state_dict(saved["source_batches"])
         log, start = saved["log"], saved["epoch"] + 1
+        if on_epoch:  # the resumed run's series starts from its first epoch
+            for row in log:
+                on_epoch(row)
         bar.update(saved["epoch"] * steps_per_epoch)
         bar.write(f"{desc}: resuming after epoch {saved['epoch']} of {epochs}")
     for epoch in range(start, epochs + 1):
@@ -204,6 +210,8 @@ def finetune(
             }
         )
         bar.set_postfix(epoch=epoch, loss=f"{log[-1]['target_loss']:.3f}")
+        if on_epoch:
+            on_epoch(log[-1])
         resumable.save({
             **{name: module.state_dict() for name, module in modules.items()}, "optimizer": optimizer.state_dict(),
             "schedule": schedule.state_dict(), "random": random_state(generator), "log": log, "epoch": epoch,

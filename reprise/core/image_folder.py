@@ -43,8 +43,8 @@ def index_image_folder(
         raise InputError(f"image folder {root} does not exist; set the path in params.yaml (real: ...)")
     found = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
     names = class_names if class_names is not None else found
-    if not names:
-        raise InputError(f"image folder {root} has no class sub-folders; expected {root}/<class>/<image files>")
+    if not found:
+        raise InputError(f"image folder {root} has no class sub-folders; expected {root}/<class>/<image files>, or set its path in params.yaml (real: ...)")
     unknown = sorted(set(found) - set(names))
     if unknown:
         raise InputError(f"{root} has class folders {unknown[:3]} that the training split lacks; the splits must share classes")

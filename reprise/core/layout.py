@@ -12,6 +12,7 @@ TARGET_TEST_TABLE = "data/target/test"
 TARGET_META = "data/target/meta.json"     # name, concept, class_names
 
 PRETRAIN_DIR = "data/pretrain"            # epoch_NNN.pt checkpoints
+LIVE_DIR = "results/live"                 # finetune_<run>/: the run's curves through DVCLive (metrics.json, plots/metrics/*.tsv)
 RESUME_DIR = "data/resume"                # <stage>/state.pt: an unfinished training run (reprise.core.resume); no stage output
 PRETRAIN_LOG = "data/pretrain/log.csv"    # epoch, lr, train_loss, train_acc, val_acc
 

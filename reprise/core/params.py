@@ -51,4 +51,6 @@ def real_input(real: dict, key: str, kind: str = "file") -> str:
     path = Path(value)
     if not (path.is_dir() if kind == "folder" else path.is_file()):
         raise InputError(f"real.{key} is {value}, which is not an existing {kind}; correct the path in params.yaml")
+    if kind == "file" and path.stat().st_size == 0:
+        raise InputError(f"real.{key} is {value}, an empty file (the default is a placeholder); set real.{key} to your {key} file")
     return str(path)

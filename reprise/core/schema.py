@@ -135,14 +135,14 @@ class ListOf(Rule):
 
 
 class MapOf(Rule):
-    """A mapping of free names to values that follow ``value``."""
+    """A mapping of free names to values that follow ``value`` (non-empty unless ``empty``)."""
 
-    def __init__(self, value: Rule) -> None:
-        self.value = value
-        self.description = f"a non-empty mapping of names to {value.description}"
+    def __init__(self, value: Rule, empty: bool = False) -> None:
+        self.value, self.empty = value, empty
+        self.description = f"a {'' if empty else 'non-empty '}mapping of names to {value.description}"
 
     def accepts(self, value) -> bool:
-        return isinstance(value, dict) and len(value) > 0 and all(isinstance(k, str) and k for k in value)
+        return isinstance(value, dict) and (self.empty or len(value) > 0) and all(isinstance(k, str) and k for k in value)
 
     def check(self, value, key: str, where: str) -> None:
         super().check(value, key, where)
@@ -217,8 +217,8 @@ PARAMS = Section({
     "world": Section({"concepts": CONCEPTS, "images_per_class": COUNT, "val_per_class": COUNT, "seed": INDEX}),
     "target": Section({"name": HANDWRITING, "labels_per_class": COUNT, "test_per_class": Nullable(COUNT), "seed": INDEX}),
     "real": Section({
-        "source_dir": PATH, "source_concepts": PATH, "target_train_dir": PATH, "target_test_dir": PATH, "target_concept": PATH,
-        "weights": PATH, "weights_format": Choice("torchvision", "moco_v2"), "arch": Text(), "key_prefix": Nullable(Text()),
+        "source_dir": Text(), "source_concepts": PATH, "target_train_dir": Text(), "target_test_dir": Text(), "target_concept": PATH,
+        "weights": Text(), "weights_format": Choice("torchvision", "moco_v2"), "arch": Text(), "key_prefix": Nullable(Text()),
         "image_size": COUNT, "index_workers": Nullable(COUNT), "bad_images": Choice("fail", "skip"),
     }),
     "pretrain": Section({
@@ -247,7 +247,7 @@ PARAMS = Section({
         "default": Text(),
         "images_per_class": COUNT,
         "pretrain_epochs": COUNT,
-        "multidomain": Section({"domains": MapOf(CONCEPTS), "epochs": COUNT}),
+        "multidomain": Section({"domains": MapOf(CONCEPTS, empty=True), "epochs": COUNT}),  # {}: no multi-domain expert
         "targets": ListOf(Either(Text(), Table())),  # names, or {name, train_dir, test_dir}: reprise.zoo.targets.parse_targets
         "full_per_class": COUNT,
         "few_per_class": COUNT,
@@ -263,7 +263,7 @@ PARAMS = Section({
     }),
     "checkpoints": Section({
         "epochs": ListOf(INDEX),
-        "target": HANDWRITING,
+        "target": Choice("mnist", "digits", "target"),  # target: real mode's own (reprise.checkpoints.settings)
         "labels_per_class": COUNT,
         "test_per_class": Nullable(COUNT),
         "seeds": ListOf(INDEX),

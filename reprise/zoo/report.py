@@ -120,6 +120,20 @@ def report_metrics(summary: pd.DataFrame, domains: pd.DataFrame) -> dict:
     return metrics
 
 
+def headline_metrics(metrics: dict) -> dict:
+    """``results/zoo/headline.json``, the few numbers ``dvc exp show`` and ``dvc metrics diff``
+    carry: per regime, the Spearman correlation with the fine-tuned accuracy of LFC, of LGC and of
+    the best of the other scores (the whole table: ``metrics.json``)."""
+    headline = {}
+    for regime, scores in metrics.items():
+        if regime == "multidomain_gain":
+            continue
+        others = [v["spearman"] for name, v in scores.items() if name not in ("lfc", "lgc", "oracle", "random")]
+        headline[regime] = {"lfc_spearman": scores.get("lfc", {}).get("spearman"), "lgc_spearman": scores.get("lgc", {}).get("spearman"),
+                            "best_other_spearman": max(others) if others else None}
+    return headline
+
+
 def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
     """Gain of the best of the top 3 over the default member, per target (rows) and score
     (columns), one panel per regime (Fig. 4)."""

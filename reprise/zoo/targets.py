@@ -25,6 +25,7 @@ from reprise.world.handwriting import HANDWRITING
 from reprise.world.targets import TargetSplits, folder_target, glyph_target, handwriting_target
 
 REGIMES = ("full", "few")
+REAL_TARGET = "target"  # zoo.targets entry: real mode's own target, from the real params
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,10 @@ class ZooTarget:
     test_dir: str | None = None
 
 
-def parse_targets(entries) -> list[ZooTarget]:
-    """``zoo.targets``: embedded names, or ``{name, train_dir, test_dir}`` for a real target; a
+def parse_targets(entries, real: dict | None = None) -> list[ZooTarget]:
+    """``zoo.targets``: embedded names, ``{name, train_dir, test_dir}`` for a real target, or
+    ``target``, real mode's own target (``real.target_train_dir`` and ``real.target_test_dir``
+    of ``real``, the ``real`` params section; without it the entry gives only the name); a
     malformed list is a one-line error."""
     if not isinstance(entries, list) or not entries:
         raise InputError(f"zoo.targets must be a non-empty list of targets, got {entries!r}")
@@ -45,10 +48,12 @@ def parse_targets(entries) -> list[ZooTarget]:
             if set(entry) != {"name", "train_dir", "test_dir"}:
                 raise InputError(f"a real zoo target needs exactly name, train_dir and test_dir; got {entry!r}")
             target = ZooTarget(str(entry["name"]), str(entry["train_dir"]), str(entry["test_dir"]))
+        elif entry == REAL_TARGET:
+            target = ZooTarget(REAL_TARGET, *((real["target_train_dir"], real["target_test_dir"]) if real else (None, None)))
         elif entry in HANDWRITING or entry in CONCEPTS:
             target = ZooTarget(entry)
         else:
-            raise InputError(f"unknown zoo target {entry!r}; use one of {', '.join(HANDWRITING + CONCEPTS)} or {{name, train_dir, test_dir}}")
+            raise InputError(f"unknown zoo target {entry!r}; use one of {', '.join(HANDWRITING + CONCEPTS)}, {REAL_TARGET} or {{name, train_dir, test_dir}}")
         if not target.name or "/" in target.name or target.name.startswith("."):
             raise InputError(f"zoo target name {target.name!r} must be a plain folder name")
         targets.append(target)
@@ -63,6 +68,8 @@ def target_splits(target: ZooTarget, full_per_class: int, test_per_class: int, s
     glyph concepts rendered anew take ``full_per_class`` and ``test_per_class`` images a class; a
     real target takes every image of its folders, its training images shuffled by ``seed`` (so
     that :func:`few_shot` draws at random)."""
+    if target.name == REAL_TARGET and target.train_dir is None:
+        raise InputError(f"zoo target {REAL_TARGET!r} is real mode's own target (real.target_train_dir, real.target_test_dir); set mode: real")
     if target.train_dir is not None:
         splits = folder_target(target.train_dir, target.test_dir, None)
         order = np.random.default_rng(seed).permutation(len(splits.train))

@@ -110,4 +110,6 @@ def test_the_allowed_values_are_those_of_the_modules_that_use_them():
     assert keys["uot"].keys["cost"].values == keys["select"].keys["greedy_cost"].values == COSTS
     assert keys["pretrain"].keys["mode"].values == MODES and keys["pretrain"].keys["arch"].values == ARCHS
     assert keys["real"].keys["weights_format"].values == WEIGHT_FORMATS and keys["extract"].keys["layer"].values == FEATURE_LAYERS
-    assert keys["target"].keys["name"].values == keys["checkpoints"].keys["target"].values == HANDWRITING
+    from reprise.checkpoints.settings import REAL_TARGET
+
+    assert keys["target"].keys["name"].values == HANDWRITING and keys["checkpoints"].keys["target"].values == (*HANDWRITING, REAL_TARGET)

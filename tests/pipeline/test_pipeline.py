@@ -64,7 +64,8 @@ def test_uot_knob_reruns_only_downstream_stages(repo):
 
 def test_every_image_its_own_unit_streamed(repo):
     run = dvc(repo, "exp", "run", "-S", "select.unit=image", "-S", "select.k=30", "-S", "uot.block_rows=64")
-    assert set(stages_run(run.stdout)) == {"score", "select", "finetune_reuse", "evaluate"}
+    # cluster reads select.unit (a pool smaller than cluster.k is clustered whole unless clusters are selected)
+    assert set(stages_run(run.stdout)) == {"cluster", "score", "select", "finetune_reuse", "evaluate"}
     manifest = pd.read_parquet(repo / "data/selection/manifest.parquet")
     assert len(manifest) == 30 and manifest["unit"].is_unique and (manifest["row"] == manifest["unit"]).all()
     pool = pd.read_parquet(repo / "data/world/pool.parquet")

@@ -1,6 +1,7 @@
 """Real mode: ImageFolder trees and a torchvision ResNet-18 state_dict file, no glyph world."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -86,13 +87,14 @@ def test_mismatched_weights_name_the_file(real_world, tmp_path):
 
 
 @pytest.mark.parametrize("key, value, stage, message", [
-    ("source_dir", None, "stages.world", "mode: real needs real.source_dir (a folder); set it in params.yaml"),
-    ("target_test_dir", None, "stages.target", "mode: real needs real.target_test_dir"),
-    ("weights", None, "stages.pretrain", "mode: real needs real.weights (a file)"),
+    ("source_dir", "real/source", "stages.world", "image folder real/source has no class sub-folders"),  # the default placeholder
+    ("target_test_dir", "real/target_test", "stages.target", "image folder real/target_test has no class sub-folders"),
+    ("weights", "real/weights.pt", "stages.pretrain", "real.weights is real/weights.pt, an empty file (the default is a placeholder)"),
+    ("weights", None, "stages.pretrain", "real.weights must be a string"),
     ("weights", "/nowhere/r50.pth", "stages.pretrain", "real.weights is /nowhere/r50.pth, which is not an existing file"),
     ("source_concepts", "/nowhere/concepts.csv", "stages.world", "real.source_concepts is /nowhere/concepts.csv"),
 ])
-def test_unset_or_missing_real_inputs_name_the_key(real_world, tmp_path, key, value, stage, message):
+def test_unset_placeholder_or_missing_real_inputs_name_the_key(real_world, tmp_path, key, value, stage, message):
     params = real_params(real_world)
     params["real"][key] = value
     repo = make_repo(tmp_path / "repo", params)
@@ -113,3 +115,43 @@ def test_a_pool_smaller_than_cluster_k_still_selects_classes(real_world, tmp_pat
     for stage in ("stages.world", "stages.target", "stages.pretrain", "stages.extract"):
         assert run_module(repo, stage).returncode == 0
     assert_one_line_error(run_module(repo, "stages.cluster"), "cluster.k = 50 exceeds the 20 source images; lower cluster.k")
+
+
+def quick_start(world, root) -> dict:
+    """params.real.yaml's overrides for a tiny run: the paths, and one epoch wherever it trains."""
+    return {
+        "real": {"source_dir": str(root / "source"), "target_train_dir": str(root / "train"), "target_test_dir": str(root / "test"),
+                 "target_concept": "class_1", "weights": str(root / "resnet18.pth"), "arch": "resnet18", "image_size": 64},
+        "loader": {"num_workers": 2},
+        "cluster": {"k": 3},
+        "select": {"k": 2},
+        "finetune": {"epochs": 1, "batch_size": 4},
+        "zoo": {"members": {"main": {"weights": str(root / "resnet18.pth"), "arch": "resnet18"}}, "seeds": [0],
+                "probe": {"epochs": {"embedded": 15, "real": 1}}, "finetune": {"lrs": [0.01], "epochs": {"embedded": 10, "real": 1}}},
+        "checkpoints": {"seeds": [0], "embedding_points": 6, "classifier": {"fe_epochs": 2, "spectral_epochs": 2},
+                        "finetune": {"epochs": {"embedded": 40, "real": 1}}},
+    }
+
+
+def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_world, tmp_path):
+    """The documented real-mode params file (paths set, one epoch): `dvc repro` runs every stage of
+    all three studies. The folders and the weights file are DVC dependencies: a new class folder,
+    a replaced image or other weights at the same path make `dvc status` name what they affect."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(real_world, inputs)
+    repo = make_repo(tmp_path / "repo", quick_start(real_world, inputs), base="params.real.yaml")
+    run = dvc(repo, "repro")
+    stages = set(stages_run(run.stdout))
+    assert CORE_STAGES | {"zoo_multidomain", "zoo_targets", "zoo_pretrain@main", "zoo_scores@main", "zoo_finetune@main", "zoo_report",
+                          "checkpoint@0", "checkpoint_report"} == stages
+    assert "up to date" in dvc(repo, "status").stdout
+    assert json.loads((repo / "results/live/finetune_reuse/metrics.json").read_text())["step"] == 0  # one epoch, through DVCLive
+
+    shutil.copytree(inputs / "source" / "class_0", inputs / "source" / "class_9")
+    image = next((inputs / "test" / "class_1").glob("*.png"))
+    image.write_bytes((inputs / "test" / "class_0" / image.name).read_bytes())
+    torch.manual_seed(1)
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), inputs / "resnet18.pth")
+    status = dvc(repo, "status").stdout
+    for stage in ("world:", "target:", "pretrain:", "zoo_targets:", "checkpoint@0:"):
+        assert stage in status, status

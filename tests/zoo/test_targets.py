@@ -18,8 +18,10 @@ from stages import zoo_finetune, zoo_pretrain, zoo_scores, zoo_targets
 
 
 def test_targets_are_validated():
-    parsed = parse_targets(["mnist", "greek_lower", {"name": "cub", "train_dir": "a", "test_dir": "b"}])
-    assert [t.name for t in parsed] == ["mnist", "greek_lower", "cub"] and parsed[2].train_dir == "a"
+    parsed = parse_targets(["mnist", "greek_lower", {"name": "cub", "train_dir": "a", "test_dir": "b"}, "target"],
+                           {"target_train_dir": "t", "target_test_dir": "u"})
+    assert [t.name for t in parsed] == ["mnist", "greek_lower", "cub", "target"] and parsed[2].train_dir == "a"
+    assert (parsed[3].train_dir, parsed[3].test_dir) == ("t", "u")  # real mode's own target, from the real params
     for bad, fragment in (([], "non-empty"), (["klingon"], "unknown zoo target"), (["mnist", "mnist"], "distinct"),
                           ([{"name": "cub", "train_dir": "a"}], "exactly name, train_dir and test_dir"),
                           ([{"name": "../x", "train_dir": "a", "test_dir": "b"}], "plain folder name")):
