@@ -36,7 +36,7 @@ from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
 from reprise.core.pseudolabel import pseudo_label_loss
-from reprise.core.resume import Resumable, random_state, restore_random_state
+from reprise.core.resume import Resumable, restore_training, training_state
 from reprise.core.training import seed_all, sgd_nesterov, step_schedule
 from reprise.core.views import strong_view, weak_view
 
@@ -148,11 +148,7 @@ def finetune(
     bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress)
     saved = resumable.load()
     if saved is not None:
-        for name, module in modules.items():
-            module.load_state_dict(saved[name])
-        optimizer.load_state_dict(saved["optimizer"])
-        schedule.load_state_dict(saved["schedule"])
-        restore_random_state(saved["random"], generator)
+        restore_training(saved, modules, optimizer, schedule, generator)
         if reuse:
             source_batches.load_state_dict(saved["source_batches"])
         log, start = saved["log"], saved["epoch"] + 1
@@ -212,11 +208,8 @@ def finetune(
         bar.set_postfix(epoch=epoch, loss=f"{log[-1]['target_loss']:.3f}")
         if on_epoch:
             on_epoch(log[-1])
-        resumable.save({
-            **{name: module.state_dict() for name, module in modules.items()}, "optimizer": optimizer.state_dict(),
-            "schedule": schedule.state_dict(), "random": random_state(generator), "log": log, "epoch": epoch,
-            **({"source_batches": source_batches.state_dict()} if reuse else {}),
-        })
+        extra = {"source_batches": source_batches.state_dict()} if reuse else {}
+        resumable.save(training_state(modules, optimizer, schedule, generator, log, epoch, **extra))
     bar.close()
     resumable.finish()
     return backbone, target_head, pd.DataFrame(log)

@@ -200,11 +200,14 @@ class ImageTable:
             cuda = torch.cuda.is_available()
             self._loaders[key] = torch.utils.data.DataLoader(
                 _FileImages(self.index["path"].to_numpy(), spec, cropped), batch_sampler=_Chunks(), num_workers=loading.num_workers,
-                prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda,
+                prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda, collate_fn=_stack_or_error,
             )
         loader = self._loaders[key]
         loader.batch_sampler.chunks = [list(zip(rows, seeds if cropped else [None] * len(rows))) for rows, seeds in plan]
-        yield from loader
+        for batch in loader:
+            if isinstance(batch, str):  # raised here, in the main process: a worker's exception would carry its traceback
+                raise InputError(batch)
+            yield batch
 
     def _side(self) -> int:
         return int(self.pixels.shape[-1] if self.pixels.ndim == 3 else self.pixels.shape[-2])
@@ -250,9 +253,17 @@ class _FileImages(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, item: tuple[int, int | None]) -> torch.Tensor:
+    def __getitem__(self, item: tuple[int, int | None]) -> torch.Tensor | str:
         row, seed = item
-        return decode_image(self.paths[row], self.spec.size, self.spec.channels, seed, self.spec.flip)
+        try:
+            return decode_image(self.paths[row], self.spec.size, self.spec.channels, seed, self.spec.flip)
+        except InputError as exc:
+            return str(exc)
+
+
+def _stack_or_error(images: list[torch.Tensor | str]) -> torch.Tensor | str:
+    """A worker's batch: the images stacked, or the first one's error message."""
+    return next((image for image in images if isinstance(image, str)), None) or torch.stack(images)
 
 
 def normalise(x: torch.Tensor, spec: ImageSpec) -> torch.Tensor:

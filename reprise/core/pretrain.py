@@ -23,7 +23,7 @@ from reprise.core.device import autocast, prepare_model, to_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
-from reprise.core.resume import Resumable, random_state, restore_random_state
+from reprise.core.resume import Resumable, restore_training, training_state
 from reprise.core.training import seed_all, sgd_nesterov, step_schedule
 from reprise.core.views import contrastive_view, weak_view
 
@@ -94,12 +94,9 @@ def pretrain(
     rows, start = [], 1
     bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress)
     saved = resumable.load()
+    modules = {"backbone": backbone, "head": head}
     if saved is not None:
-        backbone.load_state_dict(saved["backbone"])
-        head.load_state_dict(saved["head"])
-        optimizer.load_state_dict(saved["optimizer"])
-        schedule.load_state_dict(saved["schedule"])
-        restore_random_state(saved["random"], generator)
+        restore_training(saved, modules, optimizer, schedule, generator)
         rows, start = saved["log"], saved["epoch"] + 1
         bar.update(saved["epoch"] * steps_per_epoch)
         bar.write(f"{desc or 'pretrain'}: resuming after epoch {saved['epoch']} of {epochs}")
@@ -140,8 +137,7 @@ def pretrain(
             )
             ckpt = backbone_checkpoint(backbone, arch, arch_kwargs, spec, epoch=epoch, pretrain_mode=mode, **extra)
             write_checkpoint(ckpt, checkpoint_path(kept_dir, epoch))
-        resumable.save({"backbone": backbone.state_dict(), "head": head.state_dict(), "optimizer": optimizer.state_dict(),
-                        "schedule": schedule.state_dict(), "random": random_state(generator), "log": rows, "epoch": epoch})
+        resumable.save(training_state(modules, optimizer, schedule, generator, rows, epoch))
     bar.close()
     if resumable.folder is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)

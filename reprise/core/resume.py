@@ -81,6 +81,22 @@ class Resumable:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def training_state(modules: dict, optimizer, schedule, generator: torch.Generator, log: list[dict], epoch: int, **extra) -> dict:
+    """What a training loop saves after ``epoch``: its ``modules`` (name to ``nn.Module``),
+    optimiser, schedule, random generators and log, and any ``extra`` state."""
+    return {"modules": {name: module.state_dict() for name, module in modules.items()}, "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(), "random": random_state(generator), "log": log, "epoch": epoch, **extra}
+
+
+def restore_training(state: dict, modules: dict, optimizer, schedule, generator: torch.Generator) -> None:
+    """Put a :func:`training_state` back into the loop's objects."""
+    for name, module in modules.items():
+        module.load_state_dict(state["modules"][name])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    restore_random_state(state["random"], generator)
+
+
 def random_state(generator: torch.Generator) -> dict:
     """Every random generator a training loop draws from, as tensors and numbers."""
     name, keys, position, has_gauss, cached = np.random.get_state()

@@ -155,3 +155,16 @@ def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_w
     status = dvc(repo, "status").stdout
     for stage in ("world:", "target:", "pretrain:", "zoo_targets:", "checkpoint@0:"):
         assert stage in status, status
+
+
+def test_an_image_damaged_after_indexing_fails_extract_with_its_path_and_no_features(real_world, tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(real_world, inputs)
+    params = real_params(inputs)
+    repo = make_repo(tmp_path / "repo", params)
+    for stage in ("stages.world", "stages.target", "stages.pretrain"):
+        assert run_module(repo, stage).returncode == 0
+    jpeg = inputs / "source" / "class_3" / "0.jpg"
+    jpeg.write_bytes(jpeg.read_bytes()[: len(jpeg.read_bytes()) // 2])
+    assert_one_line_error(run_module(repo, "stages.extract"), "cannot read image", "class_3/0.jpg")
+    assert not (repo / "data/features").exists()  # the target's features, computed first, are not written either
