@@ -138,7 +138,7 @@ def finetune(
     steps_per_epoch = -(-len(target) // batch_size)
     schedule = step_schedule(optimizer, epochs * steps_per_epoch, milestones)
     modules = {"backbone": backbone, "target_head": target_head}
-    if reuse and source_labels or relationship is not None:
+    if (reuse and source_labels) or relationship is not None:
         modules["source_head"] = source_head
     settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "momentum": momentum, "weight_decay": weight_decay, "lam": lam,
                 "seed": seed, "source_labels": source_labels, "eval_every": eval_every, "milestones": list(milestones), "spec": spec}

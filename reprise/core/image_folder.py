@@ -64,7 +64,7 @@ def index_image_folder(
         listed = "; ".join(f"{path} ({why})" for path, why in list(problems.items())[:5])
         warn(f"left out {len(problems)} unreadable images of {root} (real.bad_images: skip): {listed}{' …' if len(problems) > 5 else ''}")
         rows = [row for row in rows if row[0] not in problems]
-        emptied = sorted({name for name in names} - {name for _, _, name in rows})
+        emptied = sorted(set(names) - {name for _, _, name in rows})
         if emptied:
             raise InputError(f"class folder {root / emptied[0]} holds no readable image; add images or remove the folder")
     return pd.DataFrame(rows, columns=["path", "label", "class_name"])

@@ -199,7 +199,7 @@ class ImageTable:
         if key not in self._loaders:
             cuda = torch.cuda.is_available()
             self._loaders[key] = torch.utils.data.DataLoader(
-                _FileImages(self.index["path"].to_numpy(), spec, cropped), batch_sampler=_Chunks(), num_workers=loading.num_workers,
+                _FileImages(self.index["path"].to_numpy(), spec), batch_sampler=_Chunks(), num_workers=loading.num_workers,
                 prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda, collate_fn=_stack_or_error,
             )
         loader = self._loaders[key]
@@ -247,8 +247,11 @@ class _Chunks:
 
 
 class _FileImages(torch.utils.data.Dataset):
-    def __init__(self, paths: np.ndarray, spec: ImageSpec, cropped: bool) -> None:
-        self.paths, self.spec, self.cropped = paths, spec, cropped
+    """Image files decoded one ``(row, seed)`` at a time (seed None: the evaluation crop); a file
+    that cannot be read gives its error message, raised by the main process."""
+
+    def __init__(self, paths: np.ndarray, spec: ImageSpec) -> None:
+        self.paths, self.spec = paths, spec
 
     def __len__(self) -> int:
         return len(self.paths)

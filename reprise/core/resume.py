@@ -63,11 +63,16 @@ class Resumable:
         self.key = None if folder is None else run_key(settings, *inputs)
 
     def load(self) -> dict | None:
-        """The last saved state of this run, or None (nothing saved, or saved by another run)."""
-        if self.folder is None or not (self.folder / STATE_FILE).exists():
+        """The last saved state of this run, or None: nothing saved, or saved by another run,
+        whose folder (its state and any file it kept there) is then cleared for this one."""
+        if self.folder is None:
             return None
-        state = torch.load(self.folder / STATE_FILE, map_location="cpu", weights_only=True)
-        return state if state.get("key") == self.key else None
+        path = self.folder / STATE_FILE
+        state = torch.load(path, map_location="cpu", weights_only=True) if path.exists() else None
+        if state is None or state.get("key") != self.key:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return None
+        return state
 
     def save(self, state: dict) -> None:
         """Save a state atomically (a kill while saving leaves the previous one)."""
