@@ -8,6 +8,9 @@ S and T are float arrays with one unit (a class or cluster mean, or an image) pe
 output has one row per source unit: ``unit`` (row of S), ``score``, ``rank`` (1 = most similar)
 and, for UOT, ``log_score`` (log P1, which the rank is taken on). Outputs are checked before
 any compute: an output that is one of the inputs, a folder or not writable is a one-line error.
+S is memory-mapped; the UOT kernel is held in memory up to ``--memory-budget`` GB and streamed
+beyond. Under ``torchrun --nproc_per_node N -m reprise score ...`` (same flags) every process
+scores its share of S's rows and rank 0 writes the same Parquet as one process would.
 
 ``selection`` measures how well each method finds a concept when the source units carry one
 (the paper's Table 4 and Fig. 4a)::
@@ -35,6 +38,7 @@ import torch
 
 from reprise.core.artifacts import check_outputs, read_csv, read_npy, write_csv, write_parquet
 from reprise.core.device import pick_device
+from reprise.core.distributed import processes
 from reprise.core.errors import InputError
 from reprise.core.messages import error
 from reprise.core.paired import compare, plot_intervals
@@ -47,8 +51,9 @@ SELECTION_FILES = ("recall.csv", "eps_c_sweep.csv", "eps_c_sweep.png")  # what `
 
 def _score(args: argparse.Namespace) -> None:
     _check_score_args(args)
-    device = pick_device(args.device) if args.device is not None else None
-    source = read_npy(args.source, mmap=args.block_rows is not None)
+    group = processes()
+    device = group.place(pick_device(args.device)) if args.device is not None else None
+    source = read_npy(args.source, mmap=True)
     target = read_npy(args.target)
     for path, array in ((args.source, source), (args.target, target)):
         if array.dtype.kind != "f":
@@ -70,13 +75,19 @@ def _score(args: argparse.Namespace) -> None:
         dtype=torch.float64 if args.float64 else None,
         tol=args.tol,
         max_iter=args.max_iter,
+        memory_budget=None if args.memory_budget is None else int(args.memory_budget * 1e9),
+        sharded=True,
     )
+    if not group.is_main:
+        return
     table = scores_table(scores)
     write_parquet(table, args.out)
-    solver = scores.solver
+    solver, timing = scores.solver, scores.timing
     report = (f", {solver['n_iter']} iterations, converged: {solver['converged']}, log P1 from {solver['log_score_min']:.4g} to "
-              f"{solver['log_score_max']:.4g}") if solver else ""
-    print(f"wrote {len(table)} scores to {args.out}{report}")
+              f"{solver['log_score_max']:.4g}, kernel {solver['kernel']} ({timing['kernel_bytes'] / 1e9:.3g} GB, "
+              f"{timing['iteration_seconds'] * 1e3:.3g} ms an iteration" + (f", {timing['gb_per_second']:.3g} GB/s read)" if solver["kernel"] == "in memory" else ")")) if solver else ""
+    processes_note = f" on {group.world_size} processes" if group.several else ""
+    print(f"wrote {len(table)} scores to {args.out}{processes_note}{report}")
 
 
 def _check_score_args(args: argparse.Namespace) -> None:
@@ -85,8 +96,8 @@ def _check_score_args(args: argparse.Namespace) -> None:
         raise InputError(f"--method must be uot, greedy or random, got {args.method!r}")
     if args.block_rows is not None and args.block_rows < 1:
         raise InputError(f"--block-rows must be a positive number of rows, got {args.block_rows}")
-    if args.cost_cache is not None and args.block_rows is None:
-        raise InputError("--cost-cache caches the cost blocks that --block-rows streams; add --block-rows N or drop --cost-cache")
+    if args.memory_budget is not None and not args.memory_budget >= 0:
+        raise InputError(f"--memory-budget must be a non-negative number of GB, got {args.memory_budget}")
     outputs = [("--out", args.out)] + ([("--cost-cache", args.cost_cache)] if args.cost_cache is not None else [])
     check_outputs(outputs, [("--source", args.source), ("--target", args.target)])
 
@@ -153,8 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--tau2", type=float, default=100.0, help="target marginal relaxation (default 100)")
     score.add_argument("--source-weight", type=float, default=None, help="weight of every source unit (default 1)")
     score.add_argument("--seed", type=int, default=0, help="seed for --method random")
-    score.add_argument("--block-rows", type=int, default=None, help="stream the source in blocks of this many rows (a positive integer)")
-    score.add_argument("--cost-cache", default=None, help="with --block-rows: file to cache the cost blocks in")
+    score.add_argument("--block-rows", type=int, default=None, help="rows of the source read at a time (default: about 64 MB of cost a block)")
+    score.add_argument("--memory-budget", type=float, default=None, help="GB the UOT kernel may take in memory; beyond it the cost is streamed (default: half the free memory; 0: always stream)")
+    score.add_argument("--cost-cache", default=None, help="stream the cost through this file (written on the first pass, read on the others) instead of holding the kernel")
     score.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default cpu)")
     score.add_argument("--float64", action="store_true", help="solve in float64 (default: float64 only for float64 input)")
     score.add_argument("--tol", type=float, default=1e-9, help="convergence tolerance (default 1e-9)")

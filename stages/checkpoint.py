@@ -9,6 +9,7 @@ from reprise.core import layout
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import configure_loading
+from reprise.core.jobs import job_count
 from reprise.core.params import section
 from reprise.core.stage import run_stage
 
@@ -19,7 +20,8 @@ def main(params: dict) -> None:
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])
     settings = settings_from_params(section(params, "checkpoints"), params["mode"], section(params, "real"))
-    study = study_checkpoint(layout.PRETRAIN_DIR, epoch, settings, pick_device(params["device"]))
+    device = pick_device(params["device"])
+    study = study_checkpoint(layout.PRETRAIN_DIR, epoch, settings, device, jobs=job_count(params["jobs"], len(settings.seeds), device, params["mode"]))
     study.write(layout.checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 

@@ -1,9 +1,11 @@
-"""extract: features (penultimate or projection head) of the pool and the target training images."""
+"""extract: features (penultimate or projection head) of the pool and the target training images;
+on distributed.processes processes (reprise.core.distributed), each extracting a share, rank 0 writing."""
 
 from reprise.core import layout
 from reprise.core.artifacts import write_npy
 from reprise.core.checkpoints import kept_checkpoint, load_feature_model
 from reprise.core.device import pick_device
+from reprise.core.distributed import processes
 from reprise.core.features import extract_features
 from reprise.core.images import ImageTable, configure_loading
 from reprise.core.params import section
@@ -20,9 +22,11 @@ def main(params: dict) -> None:
         out: extract_features(backbone, spec, ImageTable.read(prefix), device, e["batch_size"], desc=f"extract {prefix}")
         for out, prefix in tables.items()
     }
+    if not processes().is_main:
+        return
     for out, array in features.items():  # written only once all are computed: a failure leaves none
         write_npy(array, out)
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, several=True)

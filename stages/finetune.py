@@ -1,6 +1,7 @@
 """finetune: fine-tune the backbone on the target, alone (baseline) or with the manifest (reuse).
 
-Usage: python -m stages.finetune baseline|reuse
+Usage: python -m stages.finetune baseline|reuse; on distributed.processes processes
+(reprise.core.distributed), rank 0 logging and writing.
 """
 
 import sys
@@ -10,6 +11,7 @@ from reprise.core.artifacts import read_parquet, write_csv
 from reprise.core.backbones import GLYPH_ARCHS
 from reprise.core.checkpoints import backbone_checkpoint, kept_checkpoint, load_backbone, write_checkpoint
 from reprise.core.device import pick_device
+from reprise.core.distributed import processes
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import ImageTable, configure_loading
@@ -28,6 +30,7 @@ def main(params: dict) -> None:
         raise InputError(f"usage: python -m stages.finetune {'|'.join(layout.FINETUNE_RUNS)}")
     f = section(params, "finetune")
     device = pick_device(params["device"])
+    main_process = processes().is_main
     backbone, spec, ckpt = load_backbone(kept_checkpoint(layout.PRETRAIN_DIR, section(params, "extract")["checkpoint"]))
     target = ImageTable.read(layout.TARGET_TRAIN_TABLE)
     source, relationship, labelled = None, None, True
@@ -36,11 +39,12 @@ def main(params: dict) -> None:
         if s["method"] == "cotuning":
             pool_val = ImageTable.read(layout.POOL_VAL_TABLE)
             relationship, temperature = cotuning_relationship(backbone, spec, ckpt.get("source_head"), target, pool_val, device)
-            print(f"Co-Tuning: {relationship.shape[0]} target classes over {relationship.shape[1]} source classes, temperature {temperature:.3f}")
+            if main_process:
+                print(f"Co-Tuning: {relationship.shape[0]} target classes over {relationship.shape[1]} source classes, temperature {temperature:.3f}")
         else:
             source = reused_source(ImageTable.read(layout.POOL_TABLE), read_parquet(layout.MANIFEST))
             labelled = s["unit"] != "cluster"  # clusters: eq. 7, no label read
-    live = EpochLog(f"{layout.LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc"))
+    live = EpochLog(f"{layout.LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc")) if main_process else None
     backbone, head, log = finetune(
         backbone,
         spec,
@@ -63,6 +67,8 @@ def main(params: dict) -> None:
         resume_dir=f"{layout.RESUME_DIR}/finetune_{run}",
         on_epoch=live,
     )
+    if not main_process:
+        return
     live.close()
     out = layout.finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")
@@ -71,5 +77,6 @@ def main(params: dict) -> None:
     write_csv(log, f"{out}/log.csv")
     print(log.to_string(index=False))
 
+
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, several=True)

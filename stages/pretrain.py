@@ -1,9 +1,11 @@
-"""pretrain: train the backbone on the pool (embedded) or import real weights, keeping checkpoints."""
+"""pretrain: train the backbone on the pool (embedded) or import real weights, keeping checkpoints;
+on distributed.processes processes (reprise.core.distributed), rank 0 writing."""
 
 from reprise.core import layout
 from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import checkpoint_path, write_checkpoint
 from reprise.core.device import pick_device
+from reprise.core.distributed import processes
 from reprise.core.images import GLYPH_SPEC, ImageTable
 from reprise.core.params import real_input, section
 from reprise.core.pretrain import pretrain
@@ -13,6 +15,8 @@ from reprise.core.weights import imported_checkpoint
 
 def main(params: dict) -> None:
     if params["mode"] == "real":
+        if not processes().is_main:
+            return
         real = section(params, "real")
         ckpt = imported_checkpoint(real_input(real, "weights"), real["weights_format"], real["arch"], real["image_size"], real["key_prefix"])
         write_checkpoint(ckpt, checkpoint_path(layout.PRETRAIN_DIR, 0))
@@ -39,9 +43,10 @@ def main(params: dict) -> None:
         temperature=p["temperature"],
         resume_dir=f"{layout.RESUME_DIR}/pretrain",
     )
-    write_csv(log, layout.PRETRAIN_LOG)
-    print(log.to_string(index=False))
+    if processes().is_main:
+        write_csv(log, layout.PRETRAIN_LOG)
+        print(log.to_string(index=False))
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, several=True)

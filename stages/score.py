@@ -30,6 +30,7 @@ def main(params: dict) -> None:
         block_rows=u["block_rows"],
         tol=u["tol"],
         max_iter=u["max_iter"],
+        memory_budget=None if u["memory_budget"] == "auto" else int(u["memory_budget"] * 1e9),
     )
     table = scores_table(scores).merge(units[["unit", "name"]], on="unit")
     write_parquet(table, layout.SCORES)

@@ -106,10 +106,10 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_compute(features
 @pytest.mark.parametrize("flags,fragment", [
     (["--block-rows", "0"], "--block-rows must be a positive number of rows, got 0"),
     (["--block-rows", "-5"], "--block-rows must be a positive number of rows, got -5"),
-    (["--cost-cache", "cost.bin"], "--cost-cache caches the cost blocks that --block-rows streams"),
+    (["--memory-budget", "-1"], "--memory-budget must be a non-negative number of GB, got -1.0"),
     (["--device", "gpu"], "unknown device 'gpu'"),
 ])
-def test_block_rows_cost_cache_and_device_are_checked_alike(features, tmp_path, capsys, no_compute, flags, fragment):
+def test_block_rows_memory_budget_and_device_are_checked_alike(features, tmp_path, capsys, no_compute, flags, fragment):
     source, target = features
     assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(tmp_path / "s.parquet"), *flags]) == 2
     one_line_error(capsys, fragment)
@@ -144,3 +144,38 @@ def test_compare_prints_the_verdicts_and_writes_the_table_and_the_figure(tmp_pat
     assert len(table) == 3 and "beats" in printed and (tmp_path / "cmp.png").stat().st_size > 0
     assert cli(["compare", str(results), "--out", str(results)]) == 2  # the input is never overwritten
     assert "error: --out" in capsys.readouterr().err and pd.read_csv(results).shape == (15, 6)
+
+
+def _torchrun(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "reprise", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_score_under_torchrun_equals_one_process(tmp_path):
+    """Two gloo processes, each scoring half of the rows, write what one process writes, to 1e-6
+    relative (float64: in float32 the shards' sums in another order differ by its rounding)."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "S.npy", rng.normal(size=(3001, 16)).astype(np.float32))
+    np.save(tmp_path / "T.npy", rng.normal(size=(40, 16)).astype(np.float32))
+    common = ["--source", str(tmp_path / "S.npy"), "--target", str(tmp_path / "T.npy")]
+    runs = {"uot": ["--float64"], "greedy": ["--method", "greedy"], "streamed": ["--float64", "--memory-budget", "0"]}
+    for name, flags in runs.items():
+        reference = "uot" if name == "streamed" else name
+        if name != "streamed":
+            assert cli(["score", *common, *flags, "--out", str(tmp_path / f"one_{name}.parquet")]) == 0
+        done = _torchrun("score", *common, *flags, "--out", str(tmp_path / f"two_{name}.parquet"))
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "on 2 processes" in done.stdout
+        one, two = pd.read_parquet(tmp_path / f"one_{reference}.parquet"), pd.read_parquet(tmp_path / f"two_{name}.parquet")
+        np.testing.assert_allclose(two["score"], one["score"], rtol=1e-6)
+        assert (two["rank"] == one["rank"]).mean() > 0.99
+
+
+def test_a_bad_row_in_one_shard_stops_every_process(tmp_path):
+    source = np.random.default_rng(0).normal(size=(100, 8)).astype(np.float32)
+    source[90] = np.nan  # in the second process's half
+    np.save(tmp_path / "S.npy", source)
+    np.save(tmp_path / "T.npy", source[:5])
+    done = _torchrun("score", "--source", str(tmp_path / "S.npy"), "--target", str(tmp_path / "T.npy"), "--out", str(tmp_path / "s.parquet"))
+    assert done.returncode != 0 and "error: source features row 90 contains NaN or Inf" in done.stderr
+    assert not (tmp_path / "s.parquet").exists()

@@ -34,6 +34,7 @@ from reprise.checkpoints.spectral import main_rank, spectral_part
 from reprise.core.accuracy import head_accuracy
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.features import extract_features
+from reprise.core.jobs import run_jobs
 from reprise.core.finetune import finetune
 from reprise.transferability import leep, logme, nce, sample_per_class, source_head_softmax
 from reprise.world.targets import folder_target, handwriting_target
@@ -74,45 +75,55 @@ def spectral_accuracies(
     return rows
 
 
-def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettings, device: torch.device, progress: bool = True) -> CheckpointStudy:
+def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettings, device: torch.device, progress: bool = True,
+                     jobs: int = 1) -> CheckpointStudy:
     """FE, FT, spectral components and transferability scores of the checkpoint kept at ``epoch``
-    of the pre-training run in ``pretrain_dir``, for every seed (see the module docstring)."""
+    of the pre-training run in ``pretrain_dir``, for every seed (see the module docstring); the
+    seeds run on ``jobs`` processes at once (:mod:`reprise.core.jobs`)."""
     path = kept_checkpoint(pretrain_dir, epoch, fix="add it to pretrain.keep_epochs or remove it from checkpoints.epochs")
+    runs = [(path, epoch, settings, seed, device, progress and jobs <= 1, seed == settings.seeds[0]) for seed in settings.seeds]
+    results = run_jobs(study_seed, runs, jobs, desc=f"checkpoint epoch {epoch}")
+    log_frame = pd.concat([log for _, _, log, _ in results], ignore_index=True)
+    log_frame = log_frame[["seed", *[column for column in log_frame.columns if column != "seed"]]]
+    return CheckpointStudy(pd.DataFrame([row for row, _, _, _ in results]), pd.DataFrame([r for _, rows, _, _ in results for r in rows]),
+                           log_frame, *results[0][3])
+
+
+def study_seed(path: Path, epoch: int, settings: StudySettings, seed: int, device: torch.device, progress: bool, embed: bool):
+    """One seed of :func:`study_checkpoint`: its own target split, FE classifier, scores, FT run
+    and spectral classifiers. Returns the seed's row, its spectral rows, its FT log and, when
+    ``embed``, the test images embedded by t-SNE (rows, FE features, FT features), else None."""
     backbone, spec, ckpt = load_backbone(path)
     source_acc = float(ckpt.get("source_val_acc", float("nan")))
     c, f = settings.classifier, settings.finetune
-    seed_rows, spectral_rows, logs = [], [], []
+    if not settings.target_dirs:
+        splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
+        train, test = splits.train, splits.test
+    else:  # the real target: a seeded share of its training images, its whole test set
+        real = folder_target(*settings.target_dirs, None)
+        train, test = real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
+    fe = feature_extractor_transfer(
+        backbone, spec, train, test, epochs=int(c["fe_epochs"]), lr=float(c["lr"]), batch_size=int(c["batch_size"]), seed=seed, device=device
+    )
+    scores = transferability(fe.train_features, train.labels, ckpt)
+    tuned, head, log = finetune(
+        copy.deepcopy(backbone), spec, train, None, epochs=int(f["epochs"]), batch_size=int(f["batch_size"]), lr=float(f["lr"]),
+        momentum=float(f.get("momentum", 0.9)), weight_decay=float(f.get("weight_decay", 0.0)), lam=1.0, seed=seed, device=device,
+        progress=progress, desc=f"FT epoch {epoch} seed {seed}",
+    )
+    ft_test = extract_features(tuned, spec, test, device, progress=False)
+    ft_train = extract_features(tuned, spec, train, device, progress=False)
+    ft_acc = head_accuracy(head, ft_test, test.labels)
+    row = {"epoch": epoch, "seed": seed, "source_val_acc": source_acc, "fe_acc": fe.accuracy, "ft_acc": ft_acc, **scores,
+           "train_images": len(train), "test_images": len(test)}
+    spectral_rows = []
+    for model, (tr, te) in (("pretrained", (fe.train_features, fe.test_features)), ("finetuned", (ft_train, ft_test))):
+        for spectral in spectral_accuracies(tr, train.labels, te, test.labels, train.num_classes, settings, seed):
+            spectral_rows.append({"epoch": epoch, "seed": seed, "model": model, **spectral})
     embedding = None
-    real = folder_target(*settings.target_dirs, None) if settings.target_dirs else None
-    for seed in settings.seeds:
-        if real is None:
-            splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
-            train, test = splits.train, splits.test
-        else:  # the real target: a seeded share of its training images, its whole test set
-            train, test = real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
-        fe = feature_extractor_transfer(
-            backbone, spec, train, test, epochs=int(c["fe_epochs"]), lr=float(c["lr"]), batch_size=int(c["batch_size"]), seed=seed, device=device
-        )
-        scores = transferability(fe.train_features, train.labels, ckpt)
-        tuned, head, log = finetune(
-            copy.deepcopy(backbone), spec, train, None, epochs=int(f["epochs"]), batch_size=int(f["batch_size"]), lr=float(f["lr"]),
-            momentum=float(f.get("momentum", 0.9)), weight_decay=float(f.get("weight_decay", 0.0)), lam=1.0, seed=seed, device=device,
-            progress=progress, desc=f"FT epoch {epoch} seed {seed}",
-        )
-        ft_test = extract_features(tuned, spec, test, device, progress=False)
-        ft_train = extract_features(tuned, spec, train, device, progress=False)
-        ft_acc = head_accuracy(head, ft_test, test.labels)
-        seed_rows.append({"epoch": epoch, "seed": seed, "source_val_acc": source_acc, "fe_acc": fe.accuracy, "ft_acc": ft_acc, **scores,
-                          "train_images": len(train), "test_images": len(test)})
-        for model, (tr, te) in (("pretrained", (fe.train_features, fe.test_features)), ("finetuned", (ft_train, ft_test))):
-            for row in spectral_accuracies(tr, train.labels, te, test.labels, train.num_classes, settings, seed):
-                spectral_rows.append({"epoch": epoch, "seed": seed, "model": model, **row})
-        logs.append(log.assign(seed=seed))
-        if embedding is None:
-            rows = sample_per_class(test.labels, max(1, settings.embedding_points // test.num_classes), seed=seed)
-            embedding = (pd.DataFrame({"test_row": rows, "label": test.labels[rows]}), fe.test_features[rows], ft_test[rows])
-        print(f"checkpoint epoch {epoch} seed {seed}: source {source_acc:.4f} FE {fe.accuracy:.4f} FT {ft_acc:.4f} "
-              + " ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
-    log_frame = pd.concat(logs, ignore_index=True)
-    log_frame = log_frame[["seed", *[column for column in log_frame.columns if column != "seed"]]]
-    return CheckpointStudy(pd.DataFrame(seed_rows), pd.DataFrame(spectral_rows), log_frame, *embedding)
+    if embed:
+        rows = sample_per_class(test.labels, max(1, settings.embedding_points // test.num_classes), seed=seed)
+        embedding = (pd.DataFrame({"test_row": rows, "label": test.labels[rows]}), fe.test_features[rows], ft_test[rows])
+    print(f"checkpoint epoch {epoch} seed {seed}: source {source_acc:.4f} FE {fe.accuracy:.4f} FT {ft_acc:.4f} "
+          + " ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
+    return row, spectral_rows, log.assign(seed=seed), embedding

@@ -15,7 +15,8 @@ source head stays on the backbone and its softmax on each target image is traine
 relationship row p(y_s | y_t) of the image's label, with weight λ.
 
 SGD with Nesterov momentum; the learning rate is divided by 10 at 60% and 80% of the steps by
-default. The loop reads top to bottom on purpose.
+default. The loop reads top to bottom on purpose. Under torchrun it runs on several processes,
+each on its share of every global batch of ``batch_size`` images (:mod:`reprise.core.distributed`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import linear_head
 from reprise.core.device import autocast, prepare_model, to_device
+from reprise.core.distributed import Processes, processes
 from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
@@ -44,18 +46,27 @@ from reprise.core.views import strong_view, weak_view
 class EndlessBatches:
     """Batches of exactly ``batch_size`` uint8 images of a table with their labels, forever: the
     table is reshuffled at every pass and a batch may straddle two passes. Its state (what is
-    left of the pass and the images carried over) goes into a resumable run's state."""
+    left of the pass and the images carried over) goes into a resumable run's state.
 
-    def __init__(self, table: ImageTable, spec: ImageSpec, batch_size: int, generator: torch.Generator) -> None:
-        self.table, self.spec, self.batch_size, self.generator = table, spec, batch_size, generator
-        self.pending: list = []  # the current pass's batches not read yet (ImageTable.plan)
+    On several ``processes``, every process plans the same passes and reads its share of the
+    stream, the images at its rank modulo their number: its batches of ``batch_size / N`` images
+    are its shares of the global batches of ``batch_size``."""
+
+    def __init__(self, table: ImageTable, spec: ImageSpec, batch_size: int, generator: torch.Generator,
+                 processes: Processes = Processes()) -> None:
+        self.table, self.spec, self.generator, self.processes = table, spec, generator, processes
+        self.planned_batch, self.batch_size = batch_size, batch_size // processes.world_size
+        self.planned = 0  # images of the stream planned before the current pass, where its share starts
+        self.pending: list = []  # the current pass's batches not read yet (ImageTable.plan), this process's share
         self.images, self.labels = torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64)
         self._reading = None
 
     def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
         while len(self.labels) < self.batch_size:
             if not self.pending:
-                self.pending = self.table.plan(self.spec, self.batch_size, shuffle=True, generator=self.generator, train=True)
+                plan = self.table.plan(self.spec, self.planned_batch, shuffle=True, generator=self.generator, train=True)
+                self.pending = self.processes.share(plan, self.planned)
+                self.planned += len(self.table)
                 self._reading = None
             if self._reading is None:
                 self._reading = self.table.load(list(self.pending), self.spec)
@@ -68,11 +79,11 @@ class EndlessBatches:
 
     def state_dict(self) -> dict:
         pending = [(torch.from_numpy(rows), None if seeds is None else torch.from_numpy(seeds)) for rows, seeds in self.pending]
-        return {"pending": pending, "images": self.images.clone(), "labels": self.labels.clone()}
+        return {"pending": pending, "images": self.images.clone(), "labels": self.labels.clone(), "planned": self.planned}
 
     def load_state_dict(self, state: dict) -> None:
         self.pending = [(rows.numpy(), None if seeds is None else seeds.numpy()) for rows, seeds in state["pending"]]
-        self.images, self.labels, self._reading = state["images"], state["labels"], None
+        self.images, self.labels, self.planned, self._reading = state["images"], state["labels"], state["planned"], None
 
 
 def finetune(
@@ -109,7 +120,9 @@ def finetune(
     The learning rate is divided by 10 at each of ``milestones`` (fractions of training). With
     ``resume_dir``, the run saves its state there every epoch and a rerun of the same run
     continues from the last finished epoch (:mod:`reprise.core.resume`). ``on_epoch`` is called
-    with every epoch's log row (e.g. :class:`reprise.core.live.EpochLog`).
+    with every epoch's log row (e.g. :class:`reprise.core.live.EpochLog`). On several processes
+    (:func:`reprise.core.distributed.processes`) every process returns the same log, its losses
+    and accuracies over the global batches, and only rank 0 saves the state or draws progress.
     Returns the backbone, the target head and a per-epoch log with columns ``epoch, lr,
     target_loss, source_loss, train_acc, test_acc`` (``test_acc`` every ``eval_every`` epochs
     and at the last one, when ``test`` is given; it is never used to pick a model).
@@ -121,12 +134,15 @@ def finetune(
     reuse = source is not None and len(source) > 0
     if reuse and relationship is not None:
         raise InputError("Co-Tuning reuses the source classifier, not source images: pass a relationship or source images, not both")
+    group = processes()
+    group.check_batches(batch_size, len(target), "finetune")
+    device = group.place(device)
     generator = seed_all(seed)
     backbone = prepare_model(backbone, device)
     target_head = nn.Linear(backbone.feature_dim, target.num_classes).to(device)
     params = list(backbone.parameters()) + list(target_head.parameters())
     if reuse:
-        source_batches = EndlessBatches(source, spec, batch_size, generator)
+        source_batches = EndlessBatches(source, spec, batch_size, generator, group)
     if reuse and source_labels:
         source_head = nn.Linear(backbone.feature_dim, source.num_classes).to(device)
         params += list(source_head.parameters())
@@ -141,38 +157,44 @@ def finetune(
     if (reuse and source_labels) or relationship is not None:
         modules["source_head"] = source_head
     settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "momentum": momentum, "weight_decay": weight_decay, "lam": lam,
-                "seed": seed, "source_labels": source_labels, "eval_every": eval_every, "milestones": list(milestones), "spec": spec}
+                "seed": seed, "source_labels": source_labels, "eval_every": eval_every, "milestones": list(milestones), "spec": spec,
+                "processes": group.world_size}
     resumable = Resumable(resume_dir, settings, backbone.state_dict(), target, source, test, relationship, source_head_state)
 
     log, start = [], 1
-    bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress)
-    saved = resumable.load()
+    bar = progress_bar(epochs * steps_per_epoch, desc, "step", progress and group.is_main)
+    saved = group.broadcast(resumable.load() if group.is_main else None)
     if saved is not None:
         restore_training(saved, modules, optimizer, schedule, generator)
         if reuse:
-            source_batches.load_state_dict(saved["source_batches"])
+            source_batches.load_state_dict(saved["source_batches"][group.rank])
         log, start = saved["log"], saved["epoch"] + 1
         if on_epoch:  # the resumed run's series starts from its first epoch
             for row in log:
                 on_epoch(row)
         bar.update(saved["epoch"] * steps_per_epoch)
-        bar.write(f"{desc}: resuming after epoch {saved['epoch']} of {epochs}")
+        if group.is_main:
+            bar.write(f"{desc}: resuming after epoch {saved['epoch']} of {epochs}")
+    heads = [module for name, module in modules.items() if name != "backbone"]
+    encode = group.parallel(backbone, *heads)  # the backbone's forward; on several processes, gradients averaged
     for epoch in range(start, epochs + 1):
         backbone.train()
         target_head.train()
         lr_now = optimizer.param_groups[0]["lr"]
         sums = {"target_loss": 0.0, "source_loss": 0.0, "correct": 0.0, "seen": 0}
-        for raw_t, y_t, _ in target.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
+        views_from = group.view_generator(generator, seed, epoch)
+        plan = target.plan(spec, batch_size, shuffle=True, generator=generator, train=True)
+        for (batch, _), (raw_t, y_t, _) in zip(plan, target.load(group.share(plan), spec)):  # a global batch, this process's share
             n, y_t = len(y_t), y_t.to(device)
-            views = [weak_view(raw_t, spec, generator)]
+            views = [weak_view(raw_t, spec, views_from)]
             if reuse:
                 raw_s, y_s = next(source_batches)
                 raw_s = raw_s[:n]  # equal batch sizes
-                views.append(weak_view(raw_s, spec, generator))
+                views.append(weak_view(raw_s, spec, views_from))
                 if not source_labels:
-                    views.append(strong_view(raw_s, spec, generator))
+                    views.append(strong_view(raw_s, spec, views_from))
             with autocast(device):
-                features = backbone(to_device(torch.cat(views), device)).float()
+                features = encode(to_device(torch.cat(views), device)).float()
             logits_t = target_head(features[:n])
             if relationship is not None:  # Co-Tuning
                 source_loss = -(soft_targets[y_t] * F.log_softmax(source_head(features[:n]), dim=1)).sum(1).mean()
@@ -183,7 +205,7 @@ def finetune(
             else:  # eq. 7
                 source_loss = pseudo_label_loss(target_head(features[2 * n :]), target_head(features[n : 2 * n]))
             target_loss = F.cross_entropy(logits_t, y_t)
-            loss = target_loss + lam * source_loss
+            loss = group.weigh(target_loss + lam * source_loss, n, len(batch))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -193,6 +215,7 @@ def finetune(
             sums["correct"] += float((logits_t.argmax(1) == y_t).sum())
             sums["seen"] += len(y_t)
             bar.update()
+        sums = group.sum(sums)
         seen = sums["seen"]
         evaluate_now = test is not None and (epoch == epochs or (eval_every and epoch % eval_every == 0))
         log.append(
@@ -208,8 +231,10 @@ def finetune(
         bar.set_postfix(epoch=epoch, loss=f"{log[-1]['target_loss']:.3f}")
         if on_epoch:
             on_epoch(log[-1])
-        extra = {"source_batches": source_batches.state_dict()} if reuse else {}
-        resumable.save(training_state(modules, optimizer, schedule, generator, log, epoch, **extra))
+        extra = {"source_batches": group.gather(source_batches.state_dict())} if reuse else {}  # every process's stream
+        if group.is_main:
+            resumable.save(training_state(modules, optimizer, schedule, generator, log, epoch, **extra))
     bar.close()
-    resumable.finish()
+    if group.is_main:
+        resumable.finish()
     return backbone, target_head, pd.DataFrame(log)

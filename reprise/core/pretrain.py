@@ -2,7 +2,8 @@
 checkpoints along the way.
 
 The kept checkpoints are what the checkpoint study (the third paper) compares; the last one is
-the backbone that selection and fine-tuning start from.
+the backbone that selection and fine-tuning start from. Under torchrun it runs on several
+processes, each on its share of every global batch (:mod:`reprise.core.distributed`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reprise.core.backbones import build_backbone
 from reprise.core.checkpoints import backbone_checkpoint, checkpoint_path, write_checkpoint
 from reprise.core.contrastive import ProjectionHead, nt_xent
 from reprise.core.device import autocast, prepare_model, to_device
+from reprise.core.distributed import processes
 from reprise.core.errors import InputError
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.progress import progress_bar
@@ -68,6 +70,11 @@ def pretrain(
     With ``resume_dir``, the run saves its state there every epoch (and keeps its checkpoints
     there until the last epoch, since DVC clears ``out_dir`` before a rerun); a rerun of the same
     run continues from the last finished epoch (:mod:`reprise.core.resume`).
+
+    On several processes (:func:`reprise.core.distributed.processes`) the log's losses and
+    accuracies are over the global batches, and only rank 0 writes checkpoints, saves the state or
+    draws progress. The contrastive loss takes its negatives from the process's share of the
+    batch, not the whole batch.
     """
     if mode not in MODES:
         raise InputError(f"pretrain.mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -76,6 +83,9 @@ def pretrain(
     bad = [e for e in keep_epochs if not 1 <= e <= epochs]
     if bad:
         raise InputError(f"pretrain.keep_epochs {bad} fall outside 1..{epochs} (pretrain.epochs)")
+    group = processes()
+    group.check_batches(batch_size, len(pool), "pretrain")
+    device = group.place(device)
     generator = seed_all(seed)
     backbone = prepare_model(build_backbone(arch, arch_kwargs), device)
     if mode == "supervised":
@@ -88,48 +98,53 @@ def pretrain(
     schedule = step_schedule(optimizer, epochs * steps_per_epoch)
     settings = {"mode": mode, "arch": arch, "arch_kwargs": arch_kwargs, "epochs": epochs, "keep_epochs": list(keep_epochs), "batch_size": batch_size,
                 "lr": lr, "momentum": momentum, "weight_decay": weight_decay, "seed": seed, "projection_dim": projection_dim,
-                "temperature": temperature, "spec": spec}
+                "temperature": temperature, "spec": spec, "processes": group.world_size}
     resumable = Resumable(resume_dir, settings, pool, pool_val)
     kept_dir = Path(out_dir) if resumable.folder is None else resumable.folder
     rows, start = [], 1
-    bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress)
-    saved = resumable.load()
+    bar = progress_bar(epochs * steps_per_epoch, desc or f"pretrain ({mode})", "step", progress and group.is_main)
+    saved = group.broadcast(resumable.load() if group.is_main else None)
     modules = {"backbone": backbone, "head": head}
     if saved is not None:
         restore_training(saved, modules, optimizer, schedule, generator)
         rows, start = saved["log"], saved["epoch"] + 1
         bar.update(saved["epoch"] * steps_per_epoch)
-        bar.write(f"{desc or 'pretrain'}: resuming after epoch {saved['epoch']} of {epochs}")
+        if group.is_main:
+            bar.write(f"{desc or 'pretrain'}: resuming after epoch {saved['epoch']} of {epochs}")
+    encode = group.parallel(backbone, head)  # the backbone's forward; on several processes, gradients averaged
     for epoch in range(start, epochs + 1):
         backbone.train()
         head.train()
         lr_now = optimizer.param_groups[0]["lr"]
         loss_sum = correct = seen = 0.0
-        for raw, y, _ in pool.raw_batches(spec, batch_size, shuffle=True, generator=generator, train=True):
+        views_from = group.view_generator(generator, seed, epoch)
+        plan = pool.plan(spec, batch_size, shuffle=True, generator=generator, train=True)
+        for (batch, _), (raw, y, _) in zip(plan, pool.load(group.share(plan), spec)):  # a global batch, this process's share
             with autocast(device):
                 if mode == "supervised":
                     y = y.to(device)
-                    logits = head(backbone(to_device(weak_view(raw, spec, generator), device)))
+                    logits = head(encode(to_device(weak_view(raw, spec, views_from), device)))
                     loss = F.cross_entropy(logits.float(), y)
                     correct += float((logits.argmax(1) == y).sum())
                 else:
-                    views = torch.cat([contrastive_view(raw, spec, generator), contrastive_view(raw, spec, generator)])
-                    z = head(backbone(to_device(views, device)))
+                    views = torch.cat([contrastive_view(raw, spec, views_from), contrastive_view(raw, spec, views_from)])
+                    z = head(encode(to_device(views, device)))
                     loss = nt_xent(z[: len(raw)], z[len(raw) :], temperature)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            group.weigh(loss, len(raw), len(batch)).backward()
             optimizer.step()
             schedule.step()
             loss_sum += loss.item() * len(raw)
             seen += len(raw)
             bar.update()
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / seen:.3f}")
+        loss_sum, correct, seen = group.sum({"loss": loss_sum, "correct": correct, "seen": seen}).values()
         kept = epoch in keep_epochs or epoch == epochs
         supervised = mode == "supervised"
         val_acc = accuracy(backbone, head, pool_val, spec, device) if kept and supervised and pool_val is not None else float("nan")
         train_acc = correct / seen if supervised else float("nan")
         rows.append({"epoch": epoch, "lr": lr_now, "train_loss": loss_sum / seen, "train_acc": train_acc, "val_acc": val_acc})
-        if kept:
+        if kept and group.is_main:
             extra = (
                 {"source_head": head.state_dict(), "source_val_acc": val_acc}
                 if supervised
@@ -137,8 +152,11 @@ def pretrain(
             )
             ckpt = backbone_checkpoint(backbone, arch, arch_kwargs, spec, epoch=epoch, pretrain_mode=mode, **extra)
             write_checkpoint(ckpt, checkpoint_path(kept_dir, epoch))
-        resumable.save(training_state(modules, optimizer, schedule, generator, rows, epoch))
+        if group.is_main:
+            resumable.save(training_state(modules, optimizer, schedule, generator, rows, epoch))
     bar.close()
+    if not group.is_main:
+        return pd.DataFrame(rows)
     if resumable.folder is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         for kept in sorted(kept_dir.glob("epoch_*.pt")):

@@ -226,13 +226,15 @@ PARAMS = Section({
         "keep_epochs": ListOf(COUNT, empty=True), "batch_size": COUNT, "lr": POSITIVE, "momentum": MOMENTUM, "weight_decay": NON_NEGATIVE,
         "seed": INDEX, "projection_dim": COUNT, "temperature": POSITIVE,
     }),
-    "device": Text(),  # pick_device judges it: auto, cpu, cuda or cuda:N where CUDA is present
+    "device": Text(),
+    "jobs": Either(Choice("auto"), COUNT),  # reprise.core.jobs: independent runs of a stage side by side  # pick_device judges it: auto, cpu, cuda or cuda:N where CUDA is present
     "extract": Section({"checkpoint": Either(Choice("last"), INDEX), "layer": Choice("penultimate", "projection"), "batch_size": COUNT}),
     "loader": Section({"num_workers": Either(Choice("auto"), INDEX), "prefetch_factor": COUNT}),
+    "distributed": Section({"processes": COUNT}),  # reprise.core.distributed: torchrun on this machine
     "cluster": Section({"k": Int(2), "iterations": COUNT, "seed": INDEX}),
     "uot": Section({
         "eps": POSITIVE, "tau1": POSITIVE, "tau2": POSITIVE, "eps_c": POSITIVE, "cost": COSTS, "source_weight": POSITIVE,
-        "block_rows": Nullable(COUNT), "tol": POSITIVE, "max_iter": COUNT,
+        "block_rows": Nullable(COUNT), "memory_budget": Either(Choice("auto"), NON_NEGATIVE), "tol": POSITIVE, "max_iter": COUNT,
     }),
     "select": Section({
         "method": Choice("uot", "greedy", "random", "label", "none", "cotuning"), "unit": Choice("class", "cluster", "image"), "k": COUNT,

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from reprise.core.errors import InputError
+from reprise.reuse.uot import auto_block_rows
 
 COSTS = ("cos", "l2")
 
@@ -19,7 +20,8 @@ COSTS = ("cos", "l2")
 class FeatureCost:
     """The cost between source and target unit features, handed out in source row blocks.
 
-    Implements :class:`reprise.reuse.uot.CostRows`. Blocks are computed from the features on each
+    Implements :class:`reprise.reuse.uot.CostRows`. Blocks of ``block_rows`` rows (default: about
+    64 MB, :func:`~reprise.reuse.uot.auto_block_rows`) are computed from the features on each
     pass; with ``cache`` set, the first pass also writes them to that file and later passes read
     them back, so neither the cost matrix nor the source features need be in memory whole.
     """
@@ -30,16 +32,12 @@ class FeatureCost:
         self.n_rows = len(source)
         if block_rows is not None and (isinstance(block_rows, bool) or not isinstance(block_rows, (int, np.integer)) or block_rows < 1):
             raise InputError(f"block_rows must be a positive integer, got {block_rows!r}")
-        self.block_rows = block_rows or self.n_rows
         self.device, self.dtype = device, dtype
+        self.block_rows = block_rows or auto_block_rows(self.batch, self.n_cols, dtype)
         self.cache = Path(cache) if cache is not None else None
         self._cached = False
         if self.cost == "cos":
-            self.targets = normalise_rows(self.targets, "target features")
-
-    def dense(self) -> torch.Tensor:
-        """The whole cost ``[B, n, m]`` in memory."""
-        return self._block(0, self.n_rows)
+            self.targets = normalise_rows(self.targets)
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
         if self._cached:
@@ -58,6 +56,10 @@ class FeatureCost:
                 writer.close()
         self._cached = writer is not None
 
+    def sample(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every ``step``-th row and its cost ``[B, rows, m]``."""
+        return torch.arange(0, self.n_rows, step), self._cost(self.source[::step])
+
     def _read_cache(self) -> Iterator[tuple[int, int, torch.Tensor]]:
         itemsize = torch.empty(0, dtype=self.dtype).element_size()
         np_dtype = np.float64 if self.dtype == torch.float64 else np.float32
@@ -70,12 +72,14 @@ class FeatureCost:
                 yield start, stop, torch.from_numpy(block.copy()).to(self.device)
 
     def _block(self, start: int, stop: int) -> torch.Tensor:
-        rows = as_tensor(self.source[start:stop]).to(self.device, self.dtype)
+        return self._cost(self.source[start:stop])
+
+    def _cost(self, features) -> torch.Tensor:
+        rows = as_tensor(features).to(self.device, self.dtype)
         if self.cost == "cos":
-            rows = normalise_rows(rows, "source features", offset=start)
-            similarity = torch.matmul(rows, self.targets.transpose(1, 2))  # [B, r, m]
-            return (1.0 - similarity) / self.eps_c
-        return torch.cdist(rows.unsqueeze(0).expand(self.batch, -1, -1), self.targets) / self.eps_c
+            similarity = torch.matmul(normalise_rows(rows), self.targets.transpose(1, 2))  # [B, r, m]
+            return similarity.mul_(-1.0 / self.eps_c).add_(1.0 / self.eps_c)  # (1 - cos) / eps_c, in place
+        return torch.cdist(rows.unsqueeze(0).expand(self.batch, -1, -1), self.targets).div_(self.eps_c)
 
 
 def pad_targets(targets, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -92,13 +96,9 @@ def pad_targets(targets, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
     return units, weights
 
 
-def normalise_rows(x: torch.Tensor, name: str, offset: int = 0) -> torch.Tensor:
-    norms = x.norm(dim=-1, keepdim=True)
-    zero = (norms == 0).nonzero()
-    if len(zero):
-        row = int(zero[0][-2]) + offset
-        raise InputError(f"{name} row {row} is all zeros: the cosine cost is undefined for it; drop that unit or use cost l2")
-    return x / norms
+def normalise_rows(x: torch.Tensor) -> torch.Tensor:
+    """Rows of unit length (all-zero rows are refused before, by the selection's checks)."""
+    return x / x.norm(dim=-1, keepdim=True)
 
 
 def as_tensor(x) -> torch.Tensor:

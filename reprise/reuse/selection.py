@@ -16,8 +16,10 @@ unit, larger meaning closer to the target:
 - ``cotuning``: no unit is selected either; fine-tuning reuses the source classifier instead
   (Co-Tuning, :mod:`reprise.reuse.cotuning`).
 
-Several target sets can be scored against one pool in one call (a list of target arrays); the
-pool can be streamed in row blocks (``block_rows``) so that memory stays bounded.
+Several target sets can be scored against one pool in one call (a list of target arrays). The
+UOT kernel is held in memory when it fits ``memory_budget``, else the pool is streamed in row
+blocks, so that memory stays bounded; under ``torchrun`` (``sharded=True``) every process scores
+its own share of the pool's rows and all of them end with every score.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import torch
 from reprise.core.errors import InputError
 from reprise.core.messages import warn
 from reprise.reuse.cost import COSTS, FeatureCost, pad_targets
+from reprise.reuse.shards import RowShards
 from reprise.reuse.uot import check_positive, sinkhorn_uot
 
 METHODS = ("uot", "greedy", "random", "label", "none", "cotuning")
@@ -53,6 +56,7 @@ class UnitScores:
     method: str
     solver: dict = field(default_factory=dict)
     log_scores: np.ndarray | None = None
+    timing: dict = field(default_factory=dict)  # uot: kernel_bytes, iteration_seconds, gb_per_second (not in solver: it varies by run)
 
     def ranked_values(self, batch: int = 0) -> np.ndarray:
         """The values the units are ranked on: log P1 for UOT, the scores otherwise."""
@@ -97,6 +101,8 @@ def score_units(
     dtype: torch.dtype | None = None,
     tol: float = 1e-9,
     max_iter: int = 1000,
+    memory_budget: int | None = None,
+    sharded: bool = False,
 ) -> UnitScores:
     """Score every source unit against the target units.
 
@@ -111,12 +117,18 @@ def score_units(
         source_weights: w^(g), a scalar or ``[n]`` (unit weights by default).
         source_concepts, target_concept: for ``label`` only.
         seed: for ``random`` only.
-        block_rows: stream the source in blocks of this many rows; the cost of a block is
-            recomputed at every iteration, or read back from ``cost_cache`` (a file path) if
-            given. ``None`` keeps the whole cost matrix in memory.
+        block_rows: rows of the source read at a time, to compute the cost (default: about
+            64 MB of cost a block).
+        cost_cache: a file path: stream the cost instead of holding the kernel, writing its
+            blocks there on the first pass and reading them back on later ones.
         device, dtype: where and in which precision to solve; default: the source tensor's
             device (CPU for numpy) and float64 for float64 input, else float32.
         tol, max_iter: the solver's stopping rule (see :func:`reprise.reuse.uot.sinkhorn_uot`).
+        memory_budget: bytes the UOT kernel may take (default: half the free memory); beyond
+            it the cost of every block is recomputed at every iteration.
+        sharded: this process is one of a process group (``torchrun``) that scores the same
+            pool: it checks and scores rows ``row_shard`` of the source, and the scores of all
+            rows are gathered in every process.
 
     Returns:
         :class:`UnitScores` with ``scores`` of shape ``[B, n]`` (``B = 1`` for one target); for
@@ -127,10 +139,9 @@ def score_units(
     if method not in METHODS:
         raise InputError(f"unknown selection method {method!r}; choose one of {', '.join(METHODS)}")
     targets = list(target) if isinstance(target, (list, tuple)) else [target]
-    n = _check_features(source, "source features")
-    for t in targets:
-        _check_features(t, "target features", dims_of=source)
-    batch = len(targets)
+    group = RowShards(len(source) if np.ndim(source) else 0, sharded)
+    group.agree(lambda: _check_inputs(source, targets, method, cost, group))
+    n, batch = len(source), len(targets)
     if method in SELECTS_NOTHING:
         return UnitScores(np.zeros((batch, n)), method)
     if method == "random":
@@ -140,40 +151,53 @@ def score_units(
         return UnitScores(np.tile(_label_scores(source_concepts, target_concept, n), (batch, 1)), method)
 
     cost = cost or DEFAULT_COST[method]
-    if cost not in COSTS:
-        raise InputError(f"unknown cost {cost!r}; choose one of {', '.join(COSTS)}")
     check_positive(eps_c=eps_c)
     device = torch.device(device) if device is not None else _device_of(source)
     dtype = dtype or (torch.float64 if _dtype_of(source) == torch.float64 else torch.float32)
     target_units, target_weights = pad_targets(targets, device, dtype)
-    rows = FeatureCost(source, target_units, cost, eps_c, block_rows, cost_cache, device, dtype)
+    rows = FeatureCost(group.rows(source), target_units, cost, eps_c, block_rows, cost_cache, device, dtype)
     if method == "greedy":
-        return UnitScores(_greedy_scores(rows, target_weights).cpu().numpy(), method)
+        return UnitScores(group.gather(_greedy_scores(rows, target_weights)).cpu().numpy(), method)
 
     weights = _source_weights(source_weights, n)
     result = sinkhorn_uot(
-        rows.dense() if block_rows is None else rows,
+        rows,
         eps=eps,
         tau1=tau1,
         tau2=tau2,
-        source_weights=weights,
+        source_weights=None if weights is None else group.rows(weights),
         target_weights=target_weights,
         tol=tol,
         max_iter=max_iter,
+        memory_budget=0 if cost_cache is not None else memory_budget,
+        sharded=group.sharded,
     )
-    log_scores = result.log_scores.cpu().numpy().astype(np.float64)
+    log_scores = group.gather(result.log_scores).cpu().numpy().astype(np.float64)
     solver = {
         "n_iter": result.n_iter,
         "converged": result.converged,
         "err": result.err,
         "log_score_min": float(log_scores.min()),
         "log_score_max": float(log_scores.max()),
+        "kernel": "in memory" if result.in_memory else "streamed",
         "warnings": _solver_warnings(result, log_scores, eps_c, tol, max_iter),
     }
+    timing = {"kernel_bytes": result.kernel_bytes, "iteration_seconds": result.iteration_seconds, "gb_per_second": result.gb_per_second}
     for message in solver["warnings"]:
         warn(message)
     # P1 from log P1 in float64: finite down to e^-745, where the solver's float32 stops at e^-103.
-    return UnitScores(np.exp(log_scores), method, solver, log_scores)
+    return UnitScores(np.exp(log_scores), method, solver, log_scores, timing)
+
+
+def _check_inputs(source, targets, method: str, cost: str | None, group: "RowShards") -> None:
+    """Every check of the features, on this process's rows of the source: made before any compute,
+    so that a bad row stops every process of a sharded run with the same error."""
+    cost = cost or DEFAULT_COST.get(method)
+    if method in DEFAULT_COST and cost not in COSTS:
+        raise InputError(f"unknown cost {cost!r}; choose one of {', '.join(COSTS)}")
+    _check_features(source, "source features", rows=group.slice, nonzero=cost == "cos")
+    for t in targets:
+        _check_features(t, "target features", dims_of=source, nonzero=cost == "cos")
 
 
 def _solver_warnings(result, log_scores: np.ndarray, eps_c: float, tol: float, max_iter: int) -> list[str]:
@@ -242,8 +266,9 @@ def _source_weights(weights, n: int):
     return torch.as_tensor(w)
 
 
-def _check_features(x, name: str, dims_of=None) -> int:
-    """Validate a ``[rows, d]`` feature array; return its row count."""
+def _check_features(x, name: str, dims_of=None, rows: slice = slice(None), nonzero: bool = False) -> None:
+    """Validate a ``[rows, d]`` feature array, reading ``rows`` of it in blocks: finite values and,
+    with ``nonzero`` (the cosine cost), no all-zero row."""
     shape = tuple(x.shape)
     if len(shape) != 2 or shape[0] == 0 or shape[1] == 0:
         raise InputError(f"{name} must be a non-empty 2-d array [units, dim], got shape {shape}")
@@ -251,16 +276,16 @@ def _check_features(x, name: str, dims_of=None) -> int:
         raise InputError(
             f"{name} have {shape[1]} dimensions but source features have {dims_of.shape[1]}: both must come from the same backbone layer"
         )
-    finite = torch.isfinite(x).all(dim=1) if isinstance(x, torch.Tensor) else _finite_rows(x)
-    if not bool(finite.all()):
-        row = int(np.flatnonzero(np.asarray(finite.cpu() if isinstance(finite, torch.Tensor) else finite) == 0)[0])
-        raise InputError(f"{name} row {row} contains NaN or Inf; re-extract the features or drop that unit")
-    return shape[0]
-
-
-def _finite_rows(x: np.ndarray, block: int = 65536) -> np.ndarray:
-    """Row-wise finiteness of a possibly memory-mapped array, read in blocks."""
-    return np.concatenate([np.isfinite(np.asarray(x[i : i + block])).all(axis=1) for i in range(0, len(x), block)])
+    start, stop, _ = rows.indices(shape[0])
+    for at in range(start, stop, 65536):
+        block = x[at : min(at + 65536, stop)]
+        block = block if isinstance(block, torch.Tensor) else torch.from_numpy(np.array(block))
+        bad = (~torch.isfinite(block).all(dim=1)).nonzero()
+        if len(bad):
+            raise InputError(f"{name} row {at + int(bad[0])} contains NaN or Inf; re-extract the features or drop that unit")
+        zero = (block == 0).all(dim=1).nonzero() if nonzero else ()
+        if len(zero):
+            raise InputError(f"{name} row {at + int(zero[0])} is all zeros: the cosine cost is undefined for it; drop that unit or use cost l2")
 
 
 def _device_of(x) -> torch.device:

@@ -23,11 +23,18 @@ unit ``i`` is :math:`[P\mathbf 1]_i`; a large score means the unit is close to t
 logarithm comes out of the iteration as well: far from the target P1 itself underflows to 0 (in
 float32 below ``e^{-103}``), and units are ranked on log P1.
 
-The iteration runs in one of two ways. A dense cost held in memory uses matrix-vector products
-with exponentials of ``-C/ε`` rescaled by recent potentials (:class:`_RescaledKernel`), so an
-iteration costs two products and no full-matrix exponential once the potentials settle. A cost
-too large for memory comes as :class:`CostRows`, blocks of source rows recomputed or read from
+The iteration runs in one of two ways. When the kernel fits a memory budget it is built once in
+float32 (or the cost's dtype), stabilised and absorbed (:class:`_Kernel`): ``K_ij = exp(L_ij + β_j -
+s_i)`` with ``L = -C/ε`` and ``s_i`` the largest entry of row ``i``, so that an iteration is two
+matrix-vector products that read it (``K e^{G-β}`` and ``Kᵀ e^{F+s-c}``) and nothing the size of
+the kernel is allocated; it is rebuilt from the cost, block by block, only when ``G`` has moved
+far from ``β``. Beyond the budget the cost comes in blocks of source rows, recomputed or read from
 disk at every pass, and is summed by log-sum-exp block by block, one pass per iteration.
+
+Either way the source rows may be one process's shard of a pool split across processes
+(``sharded=True``, under ``torchrun``): the target-side sums, the largest row terms and the
+stopping rule's norms are all-reduced over the default process group each iteration, so every
+process ends with the same ``G`` and its own rows' scores, equal to a single-process solve.
 
 A leading batch dimension scores one pool against several target sets in one call: target
 units that a set lacks carry weight 0 and receive no mass.
@@ -36,10 +43,11 @@ units that a set lacks carry weight 0 and receive no mass.
 from __future__ import annotations
 
 import math
+import os
+import time
 from dataclasses import dataclass
 from typing import Iterator, Protocol
 
-import numpy as np
 import torch
 
 from reprise.core.errors import InputError
@@ -60,10 +68,15 @@ class CostRows(Protocol):
         """Yield ``(start, stop, cost[:, start:stop, :])`` covering all rows in order."""
         ...
 
+    def sample(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every ``step``-th row: its indices and ``cost[:, rows, :]``."""
+        ...
+
 
 @dataclass
 class DenseCost:
-    """A cost held whole, ``[n, m]`` or ``[B, n, m]``, handed out in blocks of ``block_rows``."""
+    """A cost held whole, ``[n, m]`` or ``[B, n, m]``, handed out in blocks of ``block_rows``
+    (default :func:`auto_block_rows`)."""
 
     cost: torch.Tensor
     block_rows: int | None = None
@@ -74,10 +87,13 @@ class DenseCost:
         self.dtype, self.device = self.cost.dtype, self.cost.device
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
-        step = self.block_rows or self.n_rows
+        step = self.block_rows or auto_block_rows(self.batch, self.n_cols, self.dtype)
         for start in range(0, self.n_rows, step):
             stop = min(start + step, self.n_rows)
             yield start, stop, self.cost[:, start:stop]
+
+    def sample(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.arange(0, self.n_rows, step), self.cost[:, ::step]
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,10 @@ class UOTResult:
     ``f`` ``[B, n]`` and ``g`` ``[B, m]`` are the dual potentials in cost units (POT's
     ``ε log u``, ``ε log v``). ``n_iter`` iterations ran; ``converged`` says whether the
     relative change of the potentials fell below ``tol`` within ``max_iter``; ``err`` is that
-    change at the last iteration.
+    change at the last iteration. ``in_memory`` says whether the kernel was held in memory (else
+    the cost was streamed), ``kernel_bytes`` is its size, and ``iteration_seconds`` the mean wall
+    time of an iteration (kernel rebuilds excluded): an in-memory iteration reads the kernel twice,
+    which gives the achieved memory bandwidth :attr:`gb_per_second`.
     """
 
     scores: torch.Tensor
@@ -100,6 +119,14 @@ class UOTResult:
     n_iter: int
     converged: bool
     err: float
+    in_memory: bool = True
+    kernel_bytes: int = 0
+    iteration_seconds: float = 0.0
+
+    @property
+    def gb_per_second(self) -> float:
+        """Kernel bytes read per second of iteration (two reads an iteration), in GB/s."""
+        return 2 * self.kernel_bytes / self.iteration_seconds / 1e9 if self.in_memory and self.iteration_seconds > 0 else float("nan")
 
 
 def check_positive(**values: float) -> None:
@@ -119,12 +146,14 @@ def sinkhorn_uot(
     reg_type: str = "entropy",
     tol: float = 1e-9,
     max_iter: int = 1000,
+    memory_budget: int | None = None,
+    sharded: bool = False,
 ) -> UOTResult:
     """Solve eq. 5 of the UOT paper and return the P1 scores of the source units.
 
     Args:
         cost: ``C``, a tensor ``[n, m]`` or ``[B, n, m]`` (solved in its dtype and on its
-            device), or a :class:`CostRows` streaming row blocks.
+            device), or a :class:`CostRows` handing out row blocks.
         eps: entropic regularisation ε (paper: 1).
         tau1: source-side marginal relaxation τ1 (paper: 1; small, so that only part of the
             pool receives mass).
@@ -139,6 +168,12 @@ def sinkhorn_uot(
             ``max|ΔF|/max(1, max|F|)`` averaged with the same for ``G``, falls below ``tol``
             (POT's criterion on ``u``, ``v``, taken on their logarithms).
         max_iter: iteration cap.
+        memory_budget: bytes the kernel may take in memory (default
+            :func:`default_memory_budget`: half of what is free); a larger kernel is not held but
+            streamed, its cost recomputed every pass. 0 always streams.
+        sharded: the rows are this process's shard of the source rows, and the other shards
+            are solved by the other processes of the default process group (``torchrun``);
+            every target-side quantity is all-reduced over them.
 
     Returns:
         :class:`UOTResult`, batch dimension first even for a single problem.
@@ -148,14 +183,13 @@ def sinkhorn_uot(
         raise InputError(f"reg_type must be one of {REG_TYPES}, got {reg_type!r}")
     if not isinstance(max_iter, int) or max_iter < 1:
         raise InputError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if isinstance(cost, torch.Tensor):
-        cost = _batched(cost)
-        batch, n, m = cost.shape
-        like = cost
-    else:
-        batch, n, m = cost.batch, cost.n_rows, cost.n_cols
-        like = torch.empty(0, dtype=cost.dtype, device=cost.device)
-    log_a = _log_weights(source_weights, batch, n, like, "source_weights", zeros_allowed=False)
+    if memory_budget is not None and not (isinstance(memory_budget, (int, float)) and memory_budget >= 0):
+        raise InputError(f"memory_budget must be a non-negative number of bytes, got {memory_budget!r}")
+    rows = DenseCost(cost) if isinstance(cost, torch.Tensor) else cost
+    batch, n, m = rows.batch, rows.n_rows, rows.n_cols
+    like = torch.empty(0, dtype=rows.dtype, device=rows.device)
+    reduce = _Reduce(sharded)
+    log_a = _log_weights(source_weights, batch, n, like, "source_weights", zeros_allowed=False, any_positive=n > 0)
     log_b = _log_weights(target_weights, batch, m, like, "target_weights", zeros_allowed=True)
     present = torch.isfinite(log_b)
     # Absent target units enter the kernel as -inf columns; under reg_type="kl" the kernel is
@@ -163,20 +197,115 @@ def sinkhorn_uot(
     row_shift = log_a if reg_type == "kl" else None
     col_shift = log_b if reg_type == "kl" else torch.zeros_like(log_b).masked_fill(~present, -math.inf)
     phi = (tau1 / (tau1 + eps), tau2 / (tau2 + eps))
-    if isinstance(cost, torch.Tensor):
-        log_k = _log_kernel(cost, eps, row_shift, col_shift)
-        F, G, log_scores, target_mass, n_iter, err = _iterate_dense(log_k, log_a, log_b, present, phi, tol, max_iter)
-    else:
-        blocks = lambda: _log_kernel_blocks(cost, eps, row_shift, col_shift)  # noqa: E731
-        F, G, log_scores, target_mass, n_iter, err = _iterate_blocks(blocks, log_a, log_b, present, phi, tol, max_iter)
-    return UOTResult(log_scores.exp(), log_scores, target_mass, f=eps * F, g=eps * G, n_iter=n_iter, converged=err < tol, err=err)
+    kernel_bytes = batch * n * m * like.element_size()
+    budget = default_memory_budget(rows.device) if memory_budget is None else memory_budget
+    in_memory = not bool(reduce.max(torch.tensor([float(kernel_bytes > budget)], device=rows.device)))  # every shard alike
+
+    def log_kernel_blocks(beta: torch.Tensor | None = None) -> Iterator[tuple[int, int, torch.Tensor]]:
+        """Blocks of ``L`` (``+ β`` on the columns when given)."""
+        shift = col_shift if beta is None else col_shift + beta
+        for start, stop, block in rows.blocks():
+            yield start, stop, _log_kernel(block.to(rows.dtype), eps, None if row_shift is None else row_shift[:, start:stop], shift)
+
+    F, G, log_scores, target_mass, n_iter, err, seconds = (
+        _iterate_kernel(log_kernel_blocks, _first_potential(rows, eps, row_shift, col_shift, log_a, log_b, present, phi, reduce),
+                        (batch, n, m), like, log_a, log_b, present, phi, tol, max_iter, reduce)
+        if in_memory
+        else _iterate_blocks(log_kernel_blocks, log_a, log_b, present, phi, tol, max_iter, reduce)
+    )
+    return UOTResult(log_scores.exp(), log_scores, target_mass, f=eps * F, g=eps * G, n_iter=n_iter, converged=err < tol, err=err,
+                     in_memory=in_memory, kernel_bytes=kernel_bytes, iteration_seconds=seconds / max(n_iter, 1))
 
 
-def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: int):
+def default_memory_budget(device: torch.device | str = "cpu") -> int:
+    """Half of the memory free now: the GPU's for a CUDA device, else the machine's
+    (``MemAvailable``), leaving the rest to the features, the page cache and other work."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0] // 2
+    try:
+        with open("/proc/meminfo") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo)
+        return int(fields["MemAvailable"].split()[0]) * 1024 // 2
+    except (OSError, KeyError, ValueError):
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES") // 2
+
+
+def auto_block_rows(batch: int, n_cols: int, dtype: torch.dtype, block_bytes: int = 1 << 26) -> int:
+    """Rows of a cost block of about ``block_bytes`` (64 MB): the largest temporary a kernel
+    build or a streamed pass allocates."""
+    return max(1, block_bytes // max(1, batch * n_cols * torch.empty(0, dtype=dtype).element_size()))
+
+
+class _Reduce:
+    """Sums and maxima over the shards of a sharded solve, in place; nothing for one process."""
+
+    def __init__(self, sharded: bool) -> None:
+        if sharded and not torch.distributed.is_initialized():
+            raise InputError("a sharded solve needs a process group: launch it with torchrun")
+        self.sharded = sharded
+
+    def sum(self, x: torch.Tensor) -> torch.Tensor:
+        if self.sharded:
+            torch.distributed.all_reduce(x, op=torch.distributed.ReduceOp.SUM)
+        return x
+
+    def max(self, x: torch.Tensor) -> torch.Tensor:
+        if self.sharded:
+            torch.distributed.all_reduce(x, op=torch.distributed.ReduceOp.MAX)
+        return x
+
+    def logsumexp(self, x: torch.Tensor) -> torch.Tensor:
+        """``log Σ exp`` of ``x`` over the shards, elementwise (-inf where every shard has -inf)."""
+        if not self.sharded:
+            return x
+        top = self.max(x.clone())
+        top = torch.where(torch.isfinite(top), top, 0.0)
+        return self.sum((x - top).exp()).log_().add_(top)
+
+
+def _first_potential(rows: CostRows, eps: float, row_shift, col_shift, log_a, log_b, present, phi, reduce: _Reduce, sample_rows: int = 16384):
+    """``G`` after one iteration from zero, estimated on every k-th of about ``sample_rows`` rows
+    (the sum over all rows taken as the sample's times ``n / sample``): the kernel's first
+    anchor, so that it is usually built once, not at ``G = 0`` and again when ``G`` moves away."""
+    phi1, phi2 = phi
+    n = reduce.sum(torch.tensor([float(rows.n_rows)], device=log_a.device))
+    index, cost = rows.sample(max(1, int(n) // sample_rows))
+    log_k = _log_kernel(cost.to(rows.dtype), eps, None if row_shift is None else row_shift[:, index], col_shift)
+    F = phi1 * (log_a[:, index] - torch.logsumexp(log_k, dim=2))
+    counted = reduce.sum(torch.tensor([float(len(index))], device=log_a.device))
+    col_lse = reduce.logsumexp(torch.logsumexp(log_k + F[:, :, None], dim=1)) + torch.log(n / counted)
+    return torch.where(present, phi2 * (log_b - col_lse), 0.0)
+
+
+def _iterate_kernel(blocks, anchor, shape, like, log_a, log_b, present, phi, tol: float, max_iter: int, reduce: _Reduce):
+    """The iteration on the kernel held in memory: two matrix-vector products an iteration."""
+    phi1, phi2 = phi
+    kernel = _Kernel(blocks, anchor, shape, like)
+    F, G = torch.zeros_like(log_a), torch.zeros_like(log_b)
+    phi1_log_a, phi2_log_b = phi1 * log_a, phi2 * log_b.masked_fill(~present, 0.0)
+    absent = None if bool(present.all()) else ~present
+    err, n_iter, started, built = math.inf, 0, time.perf_counter(), kernel.rebuild_seconds
+    while n_iter < max_iter and err >= tol:
+        n_iter += 1
+        F_new = torch.add(phi1_log_a, kernel.row_lse(G), alpha=-phi1)
+        G_new = torch.add(phi2_log_b, kernel.col_lse(F_new, reduce), alpha=-phi2)
+        if absent is not None:
+            G_new = G_new.masked_fill_(absent, 0.0)
+        err = _change(F_new, F, G_new, G, reduce)
+        F, G = F_new, G_new
+    seconds = time.perf_counter() - started - (kernel.rebuild_seconds - built)
+    # log P1_i = F_i + LSE_j(L_ij + G_j) and (Pᵀ1)_j = exp(G_j + LSE_i(L_ij + F_i)).
+    log_scores = F + kernel.row_lse(G)
+    target_mass = torch.exp(G + kernel.col_lse(F, reduce)).masked_fill(~present, 0.0)
+    return F, G, log_scores, target_mass, n_iter, err, seconds
+
+
+def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: int, reduce: _Reduce):
     """The iteration with log-sum-exp over row blocks of the log-kernel: one pass per iteration."""
     phi1, phi2 = phi
     F, G = torch.zeros_like(log_a), torch.zeros_like(log_b)
-    err, n_iter = math.inf, 0
+    err, n_iter, started = math.inf, 0, time.perf_counter()
     while n_iter < max_iter and err >= tol:
         n_iter += 1
         F_new = torch.empty_like(F)
@@ -184,96 +313,82 @@ def _iterate_blocks(blocks, log_a, log_b, present, phi, tol: float, max_iter: in
         for start, stop, log_k in blocks():
             F_new[:, start:stop] = phi1 * (log_a[:, start:stop] - torch.logsumexp(log_k + G[:, None, :], dim=2))
             col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_k + F_new[:, start:stop, None], dim=1))
-        G_new = torch.where(present, phi2 * (log_b - col_lse), 0.0)
-        err = _change(F_new, F, G_new, G)
+        G_new = torch.where(present, phi2 * (log_b - reduce.logsumexp(col_lse)), 0.0)
+        err = _change(F_new, F, G_new, G, reduce)
         F, G = F_new, G_new
+    seconds = time.perf_counter() - started
     log_scores = torch.empty_like(F)
     col_lse = torch.full_like(G, -math.inf)
     for start, stop, log_k in blocks():
         log_plan = log_k + F[:, start:stop, None] + G[:, None, :]
         log_scores[:, start:stop] = torch.logsumexp(log_plan, dim=2)
         col_lse = torch.logaddexp(col_lse, torch.logsumexp(log_plan, dim=1))
-    return F, G, log_scores, col_lse.exp().masked_fill(~present, 0.0), n_iter, err
+    return F, G, log_scores, reduce.logsumexp(col_lse).exp().masked_fill(~present, 0.0), n_iter, err, seconds
 
 
-def _iterate_dense(log_k, log_a, log_b, present, phi, tol: float, max_iter: int):
-    """The same iteration on a log-kernel held in memory, with rescaled exponentials of it.
-    Written for few tensor operations an iteration: on a 1000×200 problem their overhead, not
-    the arithmetic, is most of the time."""
-    phi1, phi2 = phi
-    over_cols, over_rows = _RescaledKernel(log_k, dim=2), _RescaledKernel(log_k, dim=1)
-    F, G = torch.zeros_like(log_a), torch.zeros_like(log_b)
-    phi1_log_a, phi2_log_b = phi1 * log_a, phi2 * log_b.masked_fill(~present, 0.0)
-    absent = None if bool(present.all()) else ~present
-    err, n_iter = math.inf, 0
-    while n_iter < max_iter and err >= tol:
-        n_iter += 1
-        F_new = torch.add(phi1_log_a, over_cols.lse(G), alpha=-phi1)
-        G_new = torch.add(phi2_log_b, over_rows.lse(F_new), alpha=-phi2)
-        if absent is not None:
-            G_new = G_new.masked_fill_(absent, 0.0)
-        err = _change(F_new, F, G_new, G)
-        F, G = F_new, G_new
-    # log P1_i = F_i + LSE_j(L_ij + G_j) and (Pᵀ1)_j = exp(G_j + LSE_i(L_ij + F_i)).
-    log_scores = F + over_cols.lse(G)
-    target_mass = torch.exp(G + over_rows.lse(F)).masked_fill(~present, 0.0)
-    return F, G, log_scores, target_mass, n_iter, err
+class _Kernel:
+    """The kernel ``exp(L)`` held in memory, stabilised row by row and absorbing ``G``.
 
+    ``K_ij = exp(L_ij + β_j - s_i)`` with ``s_i = max_j (L_ij + β_j)``, so every row's largest
+    entry is 1, and with ``β`` (the absorbed ``G``) rebuilt from ``L``, block by block, whenever
+    ``G`` has moved more than ``reach`` from it (it is first built at ``anchor``, a guess of where
+    ``G`` goes). Then
 
-class _RescaledKernel:
-    """``LSE`` of ``L + x`` along one axis of a log-kernel ``L`` held in memory, by products.
+    - ``LSE_j(L_ij + G_j) = s_i + log Σ_j K_ij e^{G_j - β_j}``, the exponents within ``±reach``;
+    - ``LSE_i(L_ij + F_i) = c - β_j + log Σ_i K_ij e^{F_i + s_i - c}``, ``c = max_i (F_i + s_i)``
+      over every shard, the exponents at most 0.
 
-    With an anchor ``x̂`` and ``s = max(L + x̂)`` along the axis, ``E = exp(L + x̂ - s)`` has
-    largest entry 1 along the axis, and ``LSE(L + x) = s + log(E · e^{x - x̂})``: one
-    matrix-vector product instead of a full-matrix exponential. ``E`` is rebuilt with
-    ``x̂ = x`` whenever ``x`` has moved more than ``reach`` from the anchor. Entries of ``E``
-    below the smallest normal number ``e^{-T}`` (T = 87 in float32, 708 in float64) are lifted
-    to it; with ``reach = 0.35 T`` their error stays below ``m e^{-0.3 T}`` of every sum, and the
-    scales ``e^{±reach}`` stay far inside the float range. Once the potentials settle no rebuild
-    happens.
+    Entries below the smallest normal number ``e^{-T}`` (T = 87 in float32) are lifted to it,
+    which keeps subnormals (slow in products) out; with ``reach = 0.35 T`` the error this and the
+    terms lost below ``e^{-T}`` make stays below ``n e^{-T}`` of the largest transported mass of a
+    row, far below float32's resolution of any sum that matters. Each iteration reads ``K``
+    twice and allocates vectors only.
     """
 
-    def __init__(self, log_k: torch.Tensor, dim: int) -> None:
-        self.log_k, self.dim = log_k, dim  # dim 2: sum over target units j; dim 1: over sources i
-        self.floor = math.log(torch.finfo(log_k.dtype).tiny)
+    def __init__(self, blocks, anchor: torch.Tensor, shape: tuple[int, int, int], like: torch.Tensor) -> None:
+        batch, n, m = shape
+        self.blocks = blocks
+        self.K = torch.empty(batch, n, m, dtype=like.dtype, device=like.device)
+        self.s = torch.empty(batch, n, dtype=like.dtype, device=like.device)
+        self.floor = math.log(torch.finfo(like.dtype).tiny)
         self.reach = -0.35 * self.floor
-        self.anchor = None
+        self.rebuild_seconds = 0.0
+        self.rebuilds = 0
+        self._rebuild(anchor)
 
-    def lse(self, x: torch.Tensor) -> torch.Tensor:
-        """``LSE(L + x)`` along ``dim``; ``x`` is ``[B, m]`` for dim 2 and ``[B, n]`` for dim 1."""
-        moved = None if self.anchor is None else x - self.anchor
-        if moved is None or float(torch.linalg.vector_norm(moved, math.inf)) > self.reach:
-            self._rebuild(x)
-            moved = torch.zeros_like(x)
-        sums = _product(self.E, moved.exp_(), self.dim)
-        return sums.log_().add_(self.shift)
+    def row_lse(self, G: torch.Tensor) -> torch.Tensor:
+        """``LSE_j(L_ij + G_j)``, ``[B, n]``."""
+        if float(torch.linalg.vector_norm(G - self.beta, math.inf)) > self.reach:
+            self._rebuild(G)
+        return _product(self.K, (G - self.beta).exp_(), dim=2).log_().add_(self.s)
 
-    def _rebuild(self, x: torch.Tensor) -> None:
-        self.anchor = x
-        shifted = self.log_k + (x[:, None, :] if self.dim == 2 else x[:, :, None])
-        # An axis that is -inf throughout (an absent target unit) gets shift 0 and sum 0.
-        self.shift = shifted.amax(dim=self.dim).nan_to_num_(neginf=0.0)
-        # The clamp keeps subnormals, slow in products, out of E.
-        self.E = shifted.sub_(self.shift.unsqueeze(self.dim)).clamp_(min=self.floor).exp_()
+    def col_lse(self, F: torch.Tensor, reduce: _Reduce) -> torch.Tensor:
+        """``LSE_i(L_ij + F_i)`` over the rows of every shard, ``[B, m]``."""
+        w = F + self.s
+        top = w.amax(dim=1) if w.shape[1] else torch.full(w.shape[:1], -math.inf, dtype=w.dtype, device=w.device)
+        top = reduce.max(top)
+        sums = reduce.sum(_product(self.K, w.sub_(top[:, None]).exp_(), dim=1))
+        return sums.log_().add_(top[:, None] - self.beta)
+
+    def _rebuild(self, beta: torch.Tensor) -> None:
+        started = time.perf_counter()
+        for start, stop, log_k in self.blocks(beta):
+            s = log_k.amax(dim=2)
+            torch.exp(log_k.sub_(s[:, :, None]).clamp_(min=self.floor), out=self.K[:, start:stop])
+            self.s[:, start:stop] = s
+        self.beta = beta.clone()
+        self.rebuilds += 1
+        self.rebuild_seconds += time.perf_counter() - started
 
 
-def _product(E: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
-    """``Σ_j E_ij x_j`` (dim 2) or ``Σ_i x_i E_ij`` (dim 1) for ``E`` ``[B, n, m]``.
+def _product(K: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
+    """``Σ_j K_ij x_j`` (dim 2) or ``Σ_i x_i K_ij`` (dim 1) for ``K`` ``[B, n, m]``.
 
-    On the CPU numpy's BLAS does this matrix-vector product in about half the time of
-    ``torch.bmm`` (measured with torch 2.14 on x86_64); tensors and arrays share memory.
+    In torch, on torch's threads: handing the product to numpy's BLAS, whose threads then contend
+    with torch's for the cores between the two products, made an iteration up to five times
+    slower on 2 cores (measured with torch 2.14 on x86_64).
     """
-    if E.device.type == "cpu":
-        e, v = E.numpy(), x.numpy()
-        out = np.matmul(e, v[:, :, None])[:, :, 0] if dim == 2 else np.matmul(v[:, None, :], e)[:, 0, :]
-        return torch.from_numpy(out)
-    return torch.bmm(E, x[:, :, None]).squeeze(2) if dim == 2 else torch.bmm(x[:, None, :], E).squeeze(1)
-
-
-def _log_kernel_blocks(rows: CostRows, eps: float, row_shift, col_shift) -> Iterator[tuple[int, int, torch.Tensor]]:
-    for start, stop, block in rows.blocks():
-        shift = None if row_shift is None else row_shift[:, start:stop]
-        yield start, stop, _log_kernel(block.to(rows.dtype), eps, shift, col_shift)
+    return torch.bmm(K, x[:, :, None]).squeeze(2) if dim == 2 else torch.bmm(x[:, None, :], K).squeeze(1)
 
 
 def _batched(cost: torch.Tensor) -> torch.Tensor:
@@ -288,13 +403,13 @@ def _batched(cost: torch.Tensor) -> torch.Tensor:
 
 def _log_kernel(cost: torch.Tensor, eps: float, row_shift, col_shift) -> torch.Tensor:
     """``L_ij = -C_ij/ε + col_shift_j`` (``+ row_shift_i`` when given)."""
-    log_k = cost / -eps + col_shift[:, None, :]
+    log_k = torch.add(col_shift[:, None, :], cost, alpha=-1.0 / eps)
     if row_shift is not None:
         log_k += row_shift[:, :, None]
     return log_k
 
 
-def _log_weights(weights, batch: int, size: int, like: torch.Tensor, name: str, zeros_allowed: bool) -> torch.Tensor:
+def _log_weights(weights, batch: int, size: int, like: torch.Tensor, name: str, zeros_allowed: bool, any_positive: bool = True) -> torch.Tensor:
     if weights is None:
         return torch.zeros(batch, size, dtype=like.dtype, device=like.device)
     w = torch.as_tensor(weights, dtype=like.dtype, device=like.device)
@@ -302,15 +417,21 @@ def _log_weights(weights, batch: int, size: int, like: torch.Tensor, name: str, 
         w = w.unsqueeze(0).expand(batch, -1)
     if w.shape != (batch, size):
         raise InputError(f"{name} must have shape [{size}] or [{batch}, {size}], got {tuple(w.shape)}")
-    if not torch.isfinite(w).all() or (w < 0).any() or not (w > 0).any(dim=1).all():
+    if not torch.isfinite(w).all() or (w < 0).any() or (any_positive and not (w > 0).any(dim=1).all()):
         raise InputError(f"{name} must be finite, non-negative and not all zero")
     if not zeros_allowed and (w == 0).any():
         raise InputError(f"{name} must be positive (drop a unit instead of giving it weight 0)")
     return torch.log(w)
 
 
-def _change(F_new: torch.Tensor, F: torch.Tensor, G_new: torch.Tensor, G: torch.Tensor) -> float:
-    """The stopping criterion: relative change of each potential, averaged over the two."""
+def _change(F_new: torch.Tensor, F: torch.Tensor, G_new: torch.Tensor, G: torch.Tensor, reduce: _Reduce) -> float:
+    """The stopping criterion: relative change of each potential, averaged over the two (the
+    source-side norms taken over every shard; ``G`` is the same in all)."""
     norm = torch.linalg.vector_norm
-    values = torch.stack([norm(F_new - F, math.inf), norm(F_new, math.inf), norm(G_new - G, math.inf), norm(G_new, math.inf)]).tolist()
-    return 0.5 * (values[0] / max(values[1], 1.0) + values[2] / max(values[3], 1.0))
+    if F.numel():
+        local = torch.stack([norm(F_new - F, math.inf), norm(F_new, math.inf)])
+    else:
+        local = torch.zeros(2, dtype=F.dtype, device=F.device)
+    f_change, f_size = reduce.max(local).tolist()
+    g_change, g_size = torch.stack([norm(G_new - G, math.inf), norm(G_new, math.inf)]).tolist()
+    return 0.5 * (f_change / max(f_size, 1.0) + g_change / max(g_size, 1.0))

@@ -7,8 +7,10 @@ schedule's milestones are given as shares of the run, so a shorter run keeps its
 the best is chosen on a validation split held out of the target's training images (a share of
 each class, at least one image), never on the test set: each rate fine-tunes on the rest, the
 rate with the highest validation top-1 is chosen (ties: the first in the list), and that run's
-test top-1 is the member's accuracy. Every run is timed, so that a score's cost can be set
-against fine-tuning.
+test top-1 is the member's accuracy. Every run is timed (on the threads it had: one of the
+cores when runs go side by side), so that a score's cost can be set against fine-tuning. Under
+torchrun every run is fine-tuned and evaluated on all the processes
+(:mod:`reprise.core.distributed`), rank 0 printing.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import torch
 from reprise.core import layout
 from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import load_backbone
+from reprise.core.distributed import processes
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import validation_split
+from reprise.core.jobs import run_jobs
 from reprise.zoo.targets import REGIMES, read_regime, read_test
 
 
@@ -39,32 +43,36 @@ def choose_rates(runs: pd.DataFrame) -> np.ndarray:
 def finetune_member(
     member: str, checkpoint: str | Path, targets: list[str], seeds: list[int], *, lrs: list[float], epochs: int,
     milestones: list[float], batch_size: int, momentum: float, weight_decay: float, val_fraction: float, split_seed: int,
-    device: torch.device,
+    device: torch.device, jobs: int = 1,
 ) -> pd.DataFrame:
     """Fine-tune the member (its whole backbone and a new head) at every rate of ``lrs``, on every
-    target and regime prepared by the zoo_targets stage, once per seed: columns ``member, target,
-    regime, seed, lr, val_top1, top1`` (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
+    target and regime prepared by the zoo_targets stage, once per seed, ``jobs`` runs at a time
+    (:mod:`reprise.core.jobs`): columns ``member, target, regime, seed, lr, val_top1, top1``
+    (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
     if not lrs or any(not lr > 0 for lr in lrs):
         raise InputError(f"zoo.finetune.lrs must be a non-empty list of positive rates, got {lrs!r}")
-    rows = []
-    for target in targets:
-        folder = layout.zoo_target_dir(target)
-        test = read_test(folder)
-        for regime in REGIMES:
-            fit, val = validation_split(read_regime(folder, regime).train, val_fraction, split_seed)
-            for seed in seeds:
-                for lr in lrs:
-                    backbone, spec, _ = load_backbone(checkpoint)
-                    started = time.perf_counter()
-                    backbone, head, _ = finetune(
-                        backbone, spec, fit, None, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
-                        weight_decay=weight_decay, lam=0.0, seed=seed, device=device, milestones=milestones,
-                        progress=False,
-                    )
-                    seconds = time.perf_counter() - started
-                    rows.append({"member": member, "target": target, "regime": regime, "seed": seed, "lr": lr,
-                                 "val_top1": 100 * accuracy(backbone, head, val, spec, device),
-                                 "top1": 100 * accuracy(backbone, head, test, spec, device), "seconds": seconds})
-                    print(rows[-1], flush=True)
-    runs = pd.DataFrame(rows)
+    settings = {"epochs": epochs, "milestones": milestones, "batch_size": batch_size, "momentum": momentum, "weight_decay": weight_decay,
+                "val_fraction": val_fraction, "split_seed": split_seed, "device": device}
+    runs = [(member, checkpoint, target, regime, seed, lr, settings) for target in targets for regime in REGIMES for seed in seeds for lr in lrs]
+    runs = pd.DataFrame(run_jobs(finetune_run, runs, jobs, desc=f"zoo {member}"))
     return runs.assign(chosen=choose_rates(runs))
+
+
+def finetune_run(member: str, checkpoint: str | Path, target: str, regime: str, seed: int, lr: float, settings: dict) -> dict:
+    """One run of :func:`finetune_member`: its row."""
+    folder = layout.zoo_target_dir(target)
+    fit, val = validation_split(read_regime(folder, regime).train, settings["val_fraction"], settings["split_seed"])
+    device = settings["device"]
+    backbone, spec, _ = load_backbone(checkpoint)
+    started = time.perf_counter()
+    backbone, head, _ = finetune(
+        backbone, spec, fit, None, epochs=settings["epochs"], batch_size=settings["batch_size"], lr=lr, momentum=settings["momentum"],
+        weight_decay=settings["weight_decay"], lam=0.0, seed=seed, device=device, milestones=settings["milestones"], progress=False,
+    )
+    seconds = time.perf_counter() - started
+    row = {"member": member, "target": target, "regime": regime, "seed": seed, "lr": lr,
+           "val_top1": 100 * accuracy(backbone, head, val, spec, device),
+           "top1": 100 * accuracy(backbone, head, read_test(folder), spec, device), "seconds": seconds}
+    if processes().is_main:
+        print(row, flush=True)
+    return row

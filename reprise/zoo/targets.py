@@ -19,6 +19,7 @@ from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.finetune import finetune
 from reprise.core.images import GLYPH_SPEC, ImageSpec, ImageTable, imagenet_spec
+from reprise.core.training import seed_all
 from reprise.transferability import sample_per_class
 from reprise.world.glyphs import CONCEPTS
 from reprise.world.handwriting import HANDWRITING
@@ -144,6 +145,7 @@ def prepare_target(
     regimes = {}
     for name, train in (("full", splits.train), ("few", few_shot(splits.train, few_per_class))):
         rows = sample_per_class(train.labels, score_per_class, seed=seed)
+        seed_all(seed)  # the probe's initial weights come from the seed, not from what ran before
         network, spec = probe_network(probe_arch, probe_widths, image_size)
         probe, _, _ = finetune(
             network, spec, train, None, epochs=probe_epochs, batch_size=batch_size, lr=probe_lr, momentum=momentum,

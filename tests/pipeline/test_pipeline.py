@@ -63,7 +63,7 @@ def test_uot_knob_reruns_only_downstream_stages(repo):
 
 
 def test_every_image_its_own_unit_streamed(repo):
-    run = dvc(repo, "exp", "run", "-S", "select.unit=image", "-S", "select.k=30", "-S", "uot.block_rows=64")
+    run = dvc(repo, "exp", "run", "-S", "select.unit=image", "-S", "select.k=30", "-S", "uot.block_rows=64", "-S", "uot.memory_budget=0")
     # cluster reads select.unit (a pool smaller than cluster.k is clustered whole unless clusters are selected)
     assert set(stages_run(run.stdout)) == {"cluster", "score", "select", "finetune_reuse", "evaluate"}
     manifest = pd.read_parquet(repo / "data/selection/manifest.parquet")
@@ -74,6 +74,7 @@ def test_every_image_its_own_unit_streamed(repo):
     assert manifest["source_label"].max() + 1 == len(set(classes))
     metrics = json.loads((repo / "results/metrics.json").read_text())
     assert metrics["selection"]["unit"] == "image" and metrics["selection"]["images_selected"] == 30
+    assert json.loads((repo / "data/selection/solver.json").read_text())["kernel"] == "streamed"
 
 
 def test_zoo_member_change_reruns_only_that_member(repo):

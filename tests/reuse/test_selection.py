@@ -29,7 +29,7 @@ def test_numpy_torch_and_streamed_inputs_agree(tmp_path):
     source, target = clustered(1, n_source=500)
     reference = score_units(source, target).scores
     as_torch = score_units(torch.tensor(source), torch.tensor(target)).scores
-    streamed = score_units(source, target, block_rows=64).scores
+    streamed = score_units(source, target, block_rows=64, memory_budget=0).scores
     cached = score_units(source, target, block_rows=64, cost_cache=tmp_path / "cost.bin").scores
     np.save(tmp_path / "source.npy", source)
     memmapped = score_units(np.load(tmp_path / "source.npy", mmap_mode="r"), target, block_rows=100).scores
@@ -179,7 +179,7 @@ def test_scores_are_the_same_bits_on_one_and_two_threads():
         for n in (1, 2):
             torch.set_num_threads(n)
             with threadpool_limits(n):  # numpy's BLAS does the solver's products on the CPU
-                runs.append([score_units(source, target).log_scores, score_units(source, target, block_rows=64).log_scores,
+                runs.append([score_units(source, target).log_scores, score_units(source, target, block_rows=64, memory_budget=0).log_scores,
                              score_units(source, target, "greedy").scores])
     finally:
         torch.set_num_threads(threads)

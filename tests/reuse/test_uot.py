@@ -1,3 +1,4 @@
+import math
 import warnings
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 import torch
 
 from reprise.core.errors import InputError
+import reprise.reuse.uot as uot_module
 from reprise.reuse.uot import DenseCost, sinkhorn_uot
 
 
@@ -77,7 +79,8 @@ def test_batched_equals_one_by_one_with_different_target_sizes():
 def test_streamed_blocks_equal_in_memory(dtype):
     cost = cosine_cost(500, 12, eps_c=0.01, dtype=dtype, seed=4)
     whole = sinkhorn_uot(cost, tol=1e-7)
-    streamed = sinkhorn_uot(DenseCost(cost, block_rows=64), tol=1e-7)
+    streamed = sinkhorn_uot(DenseCost(cost, block_rows=64), tol=1e-7, memory_budget=0)
+    assert whole.in_memory and not streamed.in_memory
     rtol = 1e-9 if dtype == torch.float64 else 1e-4
     torch.testing.assert_close(streamed.scores, whole.scores, rtol=rtol, atol=0)
 
@@ -120,8 +123,47 @@ def test_bad_weights_are_rejected():
 @pytest.mark.parametrize("streamed", [False, True])
 def test_log_scores_are_log_p1_and_finite_where_p1_underflows(streamed):
     cost = cosine_cost(300, 20, eps_c=0.001, dtype=torch.float32)  # entries up to 2000
-    result = sinkhorn_uot(DenseCost(cost, block_rows=64) if streamed else cost, max_iter=3000, tol=1e-6)
+    result = sinkhorn_uot(DenseCost(cost, block_rows=64), max_iter=3000, tol=1e-6, memory_budget=0 if streamed else None)
+    assert result.in_memory != streamed
     reference = sinkhorn_uot(cost.double(), max_iter=3000, tol=1e-6)
     assert (result.scores == 0).sum() > 100 and torch.isfinite(result.log_scores).all()
     np.testing.assert_allclose(result.log_scores[0].double().numpy(), reference.log_scores[0].numpy(), rtol=1e-4)
     np.testing.assert_allclose(result.scores.numpy(), result.log_scores.exp().numpy())
+
+
+@pytest.mark.parametrize("anchor", [0.0, 80.0, -80.0])
+def test_the_kernel_is_rebuilt_when_its_first_anchor_is_far_off(monkeypatch, anchor):
+    """The in-memory kernel starts at a guess of G; a guess far off (zero, or beyond the reach of
+    the rescaling either way) costs rebuilds, never accuracy: the streamed exact solve agrees."""
+    cost = cosine_cost(400, 15, eps_c=0.01, dtype=torch.float32, seed=7)
+    streamed = sinkhorn_uot(cost, tol=1e-7, memory_budget=0)
+    built = []
+    original = uot_module._Kernel._rebuild
+
+    def counted(self, beta):
+        built.append(beta.clone())
+        original(self, beta)
+
+    monkeypatch.setattr(uot_module, "_first_potential", lambda *args, **kwargs: torch.full((1, 15), anchor))
+    monkeypatch.setattr(uot_module._Kernel, "_rebuild", counted)
+    held = sinkhorn_uot(cost, tol=1e-7)
+    assert held.in_memory and len(built) >= 2 and torch.equal(built[0], torch.full((1, 15), anchor))
+    np.testing.assert_allclose(held.log_scores.numpy(), streamed.log_scores.numpy(), rtol=1e-5)
+
+
+def test_the_first_anchor_spares_a_rebuild():
+    cost = cosine_cost(2000, 30, eps_c=0.01, dtype=torch.float32, seed=8)
+    result = sinkhorn_uot(cost, tol=1e-6)
+    guess = uot_module._first_potential(uot_module.DenseCost(cost), 1.0, None, torch.zeros(1, 30), torch.zeros(1, 2000), torch.zeros(1, 30),
+                                        torch.ones(1, 30, dtype=torch.bool), (0.5, 100 / 101), uot_module._Reduce(False))
+    assert float((guess - result.g).abs().max()) < -0.35 * math.log(torch.finfo(torch.float32).tiny)  # within reach: one build
+
+
+def test_a_kernel_over_the_memory_budget_is_streamed_and_bandwidth_reported():
+    cost = cosine_cost(300, 10, eps_c=0.01, dtype=torch.float32, seed=9)
+    held, streamed = sinkhorn_uot(cost), sinkhorn_uot(cost, memory_budget=300 * 10 * 4 - 1)
+    assert held.in_memory and held.kernel_bytes == 300 * 10 * 4 and held.gb_per_second > 0
+    assert not streamed.in_memory and math.isnan(streamed.gb_per_second)
+    assert uot_module.default_memory_budget() > 0
+    with pytest.raises(InputError, match="memory_budget must be a non-negative number of bytes"):
+        sinkhorn_uot(cost, memory_budget=-1)
