@@ -42,17 +42,22 @@ units that a set lacks carry weight 0 and receive no mass.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator, Protocol
 
+import numpy as np
 import torch
+from threadpoolctl import ThreadpoolController
 
 from reprise.core.errors import InputError
 
 REG_TYPES = ("entropy", "kl")
+_BLAS = ThreadpoolController()
 
 
 class CostRows(Protocol):
@@ -384,11 +389,39 @@ class _Kernel:
 def _product(K: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
     """``Σ_j K_ij x_j`` (dim 2) or ``Σ_i x_i K_ij`` (dim 1) for ``K`` ``[B, n, m]``.
 
-    In torch, on torch's threads: handing the product to numpy's BLAS, whose threads then contend
-    with torch's for the cores between the two products, made an iteration up to five times
-    slower on 2 cores (measured with torch 2.14 on x86_64).
+    On a GPU, ``torch.bmm``. On the CPU, numpy's BLAS, in the form that reads ``K`` fastest:
+    ``Kᵀ x`` as a product with the transposed view, on BLAS's threads; ``K x`` in row chunks, one
+    a core, each a single-threaded BLAS call (BLAS's own threads read ``K`` at half the speed).
+    Measured on the 2-core machine, 1,000,000 × 200 float32: 41 and 38 ms, against 110 and 130 ms
+    for ``torch.bmm``, whose threads also contend with BLAS's when the two are mixed.
     """
-    return torch.bmm(K, x[:, :, None]).squeeze(2) if dim == 2 else torch.bmm(x[:, None, :], K).squeeze(1)
+    if K.device.type != "cpu":
+        return torch.bmm(K, x[:, :, None]).squeeze(2) if dim == 2 else torch.bmm(x[:, None, :], K).squeeze(1)
+    k, v = K.numpy(), x.numpy()
+    if dim == 1:
+        return torch.from_numpy(np.stack([kb.T @ vb for kb, vb in zip(k, v)]))
+    cores = torch.get_num_threads()
+    if cores == 1 or k.shape[1] < 4 * cores:
+        return torch.from_numpy(np.stack([kb @ vb for kb, vb in zip(k, v)]))
+    bounds = np.linspace(0, k.shape[1], cores + 1).astype(int)
+    out = np.empty(k.shape[:2], dtype=k.dtype)
+
+    def rows(part: int) -> None:
+        for b in range(k.shape[0]):
+            np.matmul(k[b, bounds[part] : bounds[part + 1]], v[b], out=out[b, bounds[part] : bounds[part + 1]])
+
+    with _blas_threads(1):
+        list(_row_pool(cores).map(rows, range(cores)))
+    return torch.from_numpy(out)
+
+
+@functools.cache
+def _row_pool(cores: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(cores, thread_name_prefix="uot-rows")
+
+
+def _blas_threads(count: int):
+    return _BLAS.limit(limits=count, user_api="blas")
 
 
 def _batched(cost: torch.Tensor) -> torch.Tensor:
