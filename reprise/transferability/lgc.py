@@ -67,12 +67,14 @@ def _vmap_jacobians(model, tensors: dict, weight_name: str, head: torch.Tensor, 
         yield list(per_sample(tensors[weight_name], images[start:start + batch_size]).flatten(2).unbind(1))
 
 
-def _conv_jacobians(model, layer: torch.nn.Conv2d, head: torch.Tensor, images: torch.Tensor, batch_size: int):
-    """The same gradients for a Conv2d weight, K backward passes a batch instead of K a sample.
+def _conv_factors(model, layer: torch.nn.Conv2d, head: torch.Tensor, images: torch.Tensor, batch_size: int):
+    """The per-sample gradients of a Conv2d weight in factored form, K backward passes a batch
+    instead of K a sample: per batch, the K output gradients ``δ_k`` ``[B, C_out, L]`` and the
+    unfolded input patches ``[B, C_in·kh·kw, L]`` (L = output positions).
 
     In eval mode samples do not interact, so one backward pass of Σ_i f_k(x_i) gives every
     sample's gradient at the layer's output, δ_ik; the weight gradient of sample i is then
-    δ_ik (C_out × L) times its unfolded input patches (L × C_in·kh·kw), L = output positions.
+    ``δ_ik · patches_iᵀ`` (C_out × C_in·kh·kw).
     """
     captured = {}
 
@@ -91,13 +93,57 @@ def _conv_jacobians(model, layer: torch.nn.Conv2d, head: torch.Tensor, images: t
                 patches = torch.nn.functional.unfold(
                     captured["input"].detach(), layer.kernel_size, layer.dilation, layer.padding, layer.stride
                 )  # [B, C_in*kh*kw, L]
-                per_logit = []
+                deltas = []
                 for k in range(head.shape[0]):
                     (delta,) = torch.autograd.grad(logits[:, k].sum(), captured["output"], retain_graph=k + 1 < head.shape[0])
-                    per_logit.append(torch.einsum("bol,bpl->bop", delta.flatten(2), patches).flatten(1))
-            yield per_logit
+                    deltas.append(delta.flatten(2))
+            yield deltas, patches
     finally:
         hook.remove()
+
+
+def _conv_gradients(deltas: list[torch.Tensor], patches: torch.Tensor) -> torch.Tensor:
+    """The gradients themselves, ``[B, K·|W|]`` (logit by logit), from :func:`_conv_factors`."""
+    return torch.cat([torch.einsum("bol,bpl->bop", delta, patches).flatten(1) for delta in deltas], dim=1)
+
+
+class _TensorSketch:
+    """A count sketch of conv weight gradients ``Σ_k δ_k patchesᵀ`` that never forms them:
+    coordinate (o, q) of logit k's gradient goes to bucket ``(h_k(o) + h(q)) mod out_dim`` with
+    sign ``σ_k(o) σ(q)`` (Pham and Pagh 2013's tensor sketch), every logit's output-side hashes
+    drawn independently (seeded by ``seed`` and k). The sketch of an outer product is then the
+    circular convolution of the sketches of its factors, computed by FFT, and a gradient (a sum
+    of L outer products) is sketched in O(L (K C_out + C_in kh kw + out_dim log out_dim)) instead
+    of the O(K C_out C_in kh kw L) of forming it. As for :class:`_CountSketch`,
+    ``E<z_i, z_j> = Σ_k <g_ik, g_jk>`` (the cross-logit terms have mean zero, the signs of
+    different logits being independent) and the error shrinks as ``out_dim`` grows."""
+
+    def __init__(self, out_dim: int, seed: int) -> None:
+        self.out_dim, self.seed = out_dim, seed
+        self.hashes: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _hash(self, key: tuple, size: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if key not in self.hashes:
+            bucket = torch.randint(0, self.out_dim, (size,), generator=_generator(like.device, self.seed, 3, *key), device=like.device)
+            sign = torch.randint(0, 2, (size,), generator=_generator(like.device, self.seed, 4, *key), device=like.device).to(like.dtype) * 2 - 1
+            self.hashes[key] = (bucket, sign)
+        return self.hashes[key]
+
+    def _sketch_rows(self, x: torch.Tensor, key: tuple, into: torch.Tensor) -> None:
+        """Add the count sketch of every ``x[b, :, l]`` to ``into[b, l]``."""
+        bucket, sign = self._hash(key, x.shape[1], x)
+        into.index_add_(2, bucket, (x * sign[None, :, None]).transpose(1, 2))
+
+    def __call__(self, deltas: list[torch.Tensor], patches: torch.Tensor) -> torch.Tensor:
+        """``[B, out_dim]`` sketches from K ``[B, C_out, L]`` output gradients and ``[B, Q, L]`` patches."""
+        B, _, L = patches.shape
+        out_side = patches.new_zeros(B, L, self.out_dim)
+        for k, delta in enumerate(deltas):
+            self._sketch_rows(delta, (0, k), out_side)
+        in_side = patches.new_zeros(B, L, self.out_dim)
+        self._sketch_rows(patches, (1,), in_side)
+        spectrum = (torch.fft.rfft(out_side, dim=2) * torch.fft.rfft(in_side, dim=2)).sum(dim=1)
+        return torch.fft.irfft(spectrum, n=self.out_dim, dim=1)
 
 
 def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, labels, num_classes: int,
@@ -111,8 +157,9 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
     f_k is logit k of the model followed by a new K-way linear head, W the weights of ``layer``
     (the last conv layer, following Mu et al. 2020). When K * |W| exceeds ``projection_dim`` the
     Jacobians are first randomly projected to ``projection_dim`` by a count sketch of the
-    (logit, parameter) pairs (seeded, see ``_CountSketch``: the projected Theta is an unbiased
-    estimate whose error shrinks as ``projection_dim`` grows), otherwise Theta is exact. As eq. 2 says, the *output*
+    (logit, parameter) pairs (seeded; for a conv layer a tensor sketch, ``_TensorSketch``, that
+    never forms the gradients, else ``_CountSketch``: the projected Theta is an unbiased estimate
+    whose error shrinks as ``projection_dim`` grows), otherwise Theta is exact. As eq. 2 says, the *output*
     f_{w0}(x) is differentiated, not a loss, so the labels enter only through K_Y. The paper does
     not say how the target head is initialised: a zero head would zero every gradient below it,
     so the head is i.i.d. N(0, 1/d) (seeded by ``seed``; no bias, it does not affect these
@@ -162,12 +209,14 @@ def lgc(model: torch.nn.Module, layer: torch.nn.Module, images: torch.Tensor, la
             d = model(images[:1]).flatten(1).shape[1]
         head = torch.randn(num_classes, d, generator=_generator(w0.device, seed, 0), dtype=w0.dtype, device=w0.device) / math.sqrt(d)
 
+        exact = num_classes * w0.numel() <= projection_dim
         if isinstance(layer, torch.nn.Conv2d) and layer.groups == 1 and layer.padding_mode == "zeros":
-            jacobians = _conv_jacobians(model, layer, head, images, batch_size)
+            sketch = None if exact else _TensorSketch(projection_dim, seed)
+            rows = [_conv_gradients(deltas, patches) if exact else sketch(deltas, patches)
+                    for deltas, patches in _conv_factors(model, layer, head, images, batch_size)]
         else:
-            jacobians = _vmap_jacobians(model, tensors, names[0], head, images, batch_size)
-        project = None if num_classes * w0.numel() <= projection_dim else _CountSketch(projection_dim, seed)
-        rows = [torch.cat(g, dim=1) if project is None else project(g) for g in jacobians]
+            sketch = None if exact else _CountSketch(projection_dim, seed)
+            rows = [torch.cat(g, dim=1) if exact else sketch(g) for g in _vmap_jacobians(model, tensors, names[0], head, images, batch_size)]
         grads = torch.cat(rows).double().cpu().numpy()
     finally:
         for m, mode in modes.items():

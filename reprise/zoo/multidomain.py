@@ -25,15 +25,18 @@ from reprise.core.views import weak_view
 
 
 class DomainBatchNorm2d(nn.Module):
-    """One ``BatchNorm2d`` a domain; ``domain`` says which one normalises the next batches."""
+    """One ``BatchNorm2d`` a domain. ``sizes`` says how the next batches are made: the images of
+    every domain in turn, ``sizes[d]`` of domain ``d``, each part normalised by its domain's
+    BatchNorm; so the shared convolutions see one batch of every domain at once, and the result is
+    that of one forward pass a domain. Set by :func:`set_domain_sizes` before a forward pass."""
 
     def __init__(self, num_features: int, domains: int) -> None:
         super().__init__()
         self.norms = nn.ModuleList(nn.BatchNorm2d(num_features) for _ in range(domains))
-        self.domain = 0
+        self.sizes: list[int] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norms[self.domain](x)
+        return torch.cat([norm(part) for norm, part in zip(self.norms, x.split(self.sizes)) if len(part)])
 
 
 def with_domain_norms(model: nn.Module, domains: int) -> nn.Module:
@@ -46,10 +49,11 @@ def with_domain_norms(model: nn.Module, domains: int) -> nn.Module:
     return model
 
 
-def set_domain(model: nn.Module, domain: int) -> None:
+def set_domain_sizes(model: nn.Module, sizes: list[int]) -> None:
+    """Batches of ``model`` hold ``sizes[d]`` images of domain ``d``, in domain order."""
     for module in model.modules():
         if isinstance(module, DomainBatchNorm2d):
-            module.domain = domain
+            module.sizes = list(sizes)
 
 
 def domain_state(model: nn.Module, domain: int) -> dict:
@@ -100,13 +104,18 @@ def pretrain_multidomain(
         lr_now = optimizer.param_groups[0]["lr"]
         loss_sum, correct, seen = 0.0, [0.0] * len(names), 0
         for _ in range(steps_per_epoch):
-            loss = torch.zeros((), device=device)
-            for d, (stream, head) in enumerate(zip(batches, heads)):
+            views, labels = [], []
+            for stream in batches:
                 raw, y = next(stream)
-                set_domain(backbone, d)
-                y = y.to(device)
-                with autocast(device):
-                    logits = head(backbone(to_device(weak_view(raw, spec, generator), device))).float()
+                views.append(weak_view(raw, spec, generator))
+                labels.append(y.to(device))
+            sizes = [len(y) for y in labels]
+            set_domain_sizes(backbone, sizes)
+            with autocast(device):
+                features = backbone(to_device(torch.cat(views), device)).float()
+            loss = torch.zeros((), device=device)
+            for d, (part, head, y) in enumerate(zip(features.split(sizes), heads, labels)):
+                logits = head(part)
                 loss = loss + F.cross_entropy(logits, y)
                 correct[d] += float((logits.argmax(1) == y).sum())
             optimizer.zero_grad(set_to_none=True)

@@ -9,7 +9,6 @@ target sample; :func:`score_on_targets` does it for every target and regime;
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,11 +16,9 @@ import torch
 
 from reprise.core import layout
 from reprise.core.backbones import last_conv
-from reprise.core.checkpoints import load_backbone
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.images import ImageSpec, ImageTable
-from reprise.core.jobs import run_jobs
 from reprise.reuse.units import unit_means
 from reprise.transferability import domain_similarity, feature_metrics, leep, lfc, lgc, logme, nce, rsa, source_head_softmax
 from reprise.zoo.targets import REGIMES, read_regime
@@ -87,27 +84,20 @@ def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torc
 
 
 def score_on_targets(
-    member: str, checkpoint: Path, targets: list[str], source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device,
-    lgc_projection_dim: int, seed: int, ds_min_count: int, jobs: int = 1,
+    member: str, backbone: torch.nn.Module, spec: ImageSpec, source_head: dict | None, targets: list[str],
+    source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device, lgc_projection_dim: int, seed: int, ds_min_count: int,
 ) -> pd.DataFrame:
-    """Every score of one member (its checkpoint) on every target and regime prepared by the
-    zoo_targets stage, ``jobs`` (target, regime) pairs at a time (:mod:`reprise.core.jobs`; the
-    times are then those of one core): columns ``member, target, regime, score, value,
-    seconds``; a non-finite score is an error."""
-    runs = [(member, checkpoint, target, regime, source_means, device, lgc_projection_dim, seed, ds_min_count)
-            for target in targets for regime in REGIMES]
-    table = pd.DataFrame([row for rows in run_jobs(score_regime, runs, jobs, desc=f"zoo scores {member}") for row in rows])
+    """Every score of one member on every target and regime prepared by the zoo_targets stage:
+    columns ``member, target, regime, score, value, seconds``; a non-finite score is an error."""
+    rows = []
+    for target in targets:
+        for regime in REGIMES:
+            prepared = read_regime(layout.zoo_target_dir(target), regime)
+            scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device,
+                                  lgc_projection_dim, seed, ds_min_count)
+            rows += [{"member": member, "target": target, "regime": regime, **row} for row in scores]
+            print(target, regime, {r["score"]: round(r["value"], 4) for r in scores}, flush=True)
+    table = pd.DataFrame(rows)
     if not np.isfinite(table["value"].dropna()).all():
         raise InputError(f"zoo member {member} gave a non-finite score; check its weights")
     return table
-
-
-def score_regime(member: str, checkpoint: Path, target: str, regime: str, source_means, device: torch.device, lgc_projection_dim: int,
-                 seed: int, ds_min_count: int) -> list[dict]:
-    """The rows of :func:`score_on_targets` for one target and regime."""
-    backbone, spec, ckpt = load_backbone(checkpoint)
-    prepared = read_regime(layout.zoo_target_dir(target), regime)
-    scores = score_member(backbone, spec, ckpt.get("source_head"), prepared.sample, prepared.probe_features, source_means, device,
-                          lgc_projection_dim, seed, ds_min_count)
-    print(target, regime, {r["score"]: round(r["value"], 4) for r in scores}, flush=True)
-    return [{"member": member, "target": target, "regime": regime, **row} for row in scores]

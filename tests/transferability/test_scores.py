@@ -380,14 +380,37 @@ def test_pairwise_scores_reject_mismatched_lengths_and_bad_probabilities():
 def test_lgc_batched_conv_gradients_equal_per_sample_vmap_gradients():
     """The K-backward-passes-a-batch shortcut for conv layers gives the vmap path's gradients,
     also with an in-place ReLU right after the layer."""
-    from reprise.transferability.lgc import _conv_jacobians, _vmap_jacobians
+    from reprise.transferability.lgc import _conv_factors, _conv_gradients, _vmap_jacobians
 
     x, _ = tiny_images(n_per=2)
     torch.manual_seed(1)
     net = TinyNet().eval()
     head = torch.randn(3, 4)
     tensors = {k: v.detach() for k, v in (*net.named_parameters(), *net.named_buffers())}
-    fast = [torch.cat(g, dim=1) for g in _conv_jacobians(net, net.conv2, head, x, 4)]
+    fast = [_conv_gradients(deltas, patches) for deltas, patches in _conv_factors(net, net.conv2, head, x, 4)]
     slow = [torch.cat(g, dim=1) for g in _vmap_jacobians(net, tensors, "conv2.weight", head, x, 4)]
     torch.testing.assert_close(torch.cat(fast), torch.cat(slow), rtol=1e-5, atol=1e-6)
     assert torch.cat(fast).abs().sum() > 0
+
+
+def test_the_tensor_sketch_is_the_count_sketch_of_the_formed_gradients():
+    """The conv path's sketch, computed by FFT from the gradients' factors, equals a count sketch
+    of the formed gradients with bucket h_k(o) + h(q) mod D and sign σ_k(o) σ(q)."""
+    from reprise.transferability.lgc import _conv_factors, _conv_gradients, _TensorSketch
+
+    x, _ = tiny_images(n_per=2)
+    torch.manual_seed(1)
+    net, head, dim = TinyNet().eval(), torch.randn(3, 4), 50
+    sketch = _TensorSketch(dim, seed=3)
+    for deltas, patches in _conv_factors(net, net.conv2, head, x, 4):
+        got, grads = sketch(deltas, patches), _conv_gradients(deltas, patches)
+        out_ch, patch = deltas[0].shape[1], patches.shape[1]
+        want = torch.zeros(len(grads), dim)
+        in_bucket, in_sign = sketch._hash((1,), patch, patches)
+        for k in range(3):
+            out_bucket, out_sign = sketch._hash((0, k), out_ch, patches)
+            bucket = (out_bucket[:, None] + in_bucket[None, :]) % dim
+            sign = out_sign[:, None] * in_sign[None, :]
+            want.index_add_(1, bucket.flatten(), grads[:, k * out_ch * patch : (k + 1) * out_ch * patch] * sign.flatten())
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+        assert want.abs().sum() > 0

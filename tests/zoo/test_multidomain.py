@@ -10,7 +10,7 @@ from reprise.core.checkpoints import load_backbone, write_checkpoint
 from reprise.core.errors import InputError
 from reprise.core.images import GLYPH_SPEC
 from reprise.zoo.members import parse_member
-from reprise.zoo.multidomain import DomainBatchNorm2d, domain_state, pretrain_multidomain, set_domain, with_domain_norms
+from reprise.zoo.multidomain import DomainBatchNorm2d, domain_state, pretrain_multidomain, set_domain_sizes, with_domain_norms
 
 
 def test_a_domain_of_the_multi_bn_network_is_the_single_network_with_that_domains_norms():
@@ -24,12 +24,14 @@ def test_a_domain_of_the_multi_bn_network_is_the_single_network_with_that_domain
             bn.weight.data.fill_(1.0 + d)
     x = torch.randn(4, 1, 32, 32)
     multi.eval()
+    set_domain_sizes(multi, [4, 4, 4])  # one batch of every domain, as training makes them
+    with torch.no_grad():
+        together = multi(torch.cat([x, x, x])).split(4)
     for d in range(3):
         single = GlyphResNet((8, 16)).eval()
         single.load_state_dict(domain_state(multi, d))
-        set_domain(multi, d)
         with torch.no_grad():
-            torch.testing.assert_close(single(x), multi(x))
+            torch.testing.assert_close(single(x), together[d])
 
 
 def test_multidomain_training_shares_convolutions_and_keeps_a_norm_set_and_head_per_domain(tmp_path):
@@ -61,3 +63,16 @@ def test_a_multidomain_member_names_a_declared_domain():
     with pytest.raises(InputError, match="not a domain of zoo.multidomain.domains"):
         parse_member("mbn_x", {"multidomain": "klingon"}, domains)
     assert np.array_equal([parse_member("g", {"concepts": "all", "arch": "glyph_vgg"}).concepts], [None])
+
+
+def test_a_batch_of_every_domain_is_normalised_per_domain_in_training():
+    """In training mode each domain's part of the batch gets its own batch statistics: the same
+    output as one forward pass a domain."""
+    torch.manual_seed(0)
+    multi = with_domain_norms(GlyphResNet((8, 16)), 2).train()
+    parts = [torch.randn(3, 1, 32, 32), torch.randn(5, 1, 32, 32) + 2.0]
+    set_domain_sizes(multi, [3, 5])
+    together = multi(torch.cat(parts)).split([3, 5])
+    for d, part in enumerate(parts):
+        set_domain_sizes(multi, [3, 0] if d == 0 else [0, 5])
+        torch.testing.assert_close(multi(part), together[d], rtol=1e-4, atol=1e-5)
