@@ -23,13 +23,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from reprise.checkpoints.settings import settings_from_params  # noqa: E402
-from reprise.core import layout  # noqa: E402
+from reprise.checkpoints.settings import CheckpointSettings  # noqa: E402
+from reprise.core.layout import PRETRAIN_DIR  # noqa: E402
 from reprise.core.artifacts import write_csv  # noqa: E402
 from reprise.core.checkpoints import kept_checkpoint, load_backbone  # noqa: E402
 from reprise.core.device import pick_device  # noqa: E402
 from reprise.core.finetune import finetune  # noqa: E402
-from reprise.core.params import load_params, section  # noqa: E402
+from reprise.core.params import load_params  # noqa: E402
 from reprise.world.targets import handwriting_target  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
@@ -42,16 +42,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     params = load_params()
-    settings = settings_from_params(section(params, "checkpoints"), params["mode"])
+    settings = CheckpointSettings.parse(params["checkpoints"], params["mode"])
     f, device = settings.finetune, pick_device(params["device"])
     splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, args.seed)
     logs = []
     for epoch in args.checkpoints:
         for length in args.epochs:
-            backbone, spec, _ = load_backbone(kept_checkpoint(layout.PRETRAIN_DIR, epoch))
+            backbone, spec, _ = load_backbone(kept_checkpoint(PRETRAIN_DIR, epoch))
             _, _, log = finetune(
-                backbone, spec, splits.train, None, epochs=length, batch_size=int(f["batch_size"]), lr=float(f["lr"]),
-                momentum=float(f.get("momentum", 0.9)), weight_decay=float(f.get("weight_decay", 0.0)), lam=1.0, seed=args.seed,
+                backbone, spec, splits.train, None, epochs=length, batch_size=f.batch_size, lr=f.lr,
+                momentum=f.momentum, weight_decay=f.weight_decay, lam=1.0, seed=args.seed,
                 device=device, test=splits.test, eval_every=max(1, length // 5), progress=False,
             )
             logs.append(log.assign(checkpoint=epoch, length=length))

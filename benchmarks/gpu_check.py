@@ -14,7 +14,6 @@ with one process per GPU (NCCL). Without a GPU it says so and exits 0.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -54,13 +53,14 @@ def check_cuda_paths(device: torch.device, small: bool) -> None:
     from reprise.core.features import extract_features
     from reprise.core.finetune import finetune
     from reprise.core.images import configure_loading, imagenet_spec
+    from reprise.core.sections import LoaderSettings
     from reprise.world.targets import folder_target
 
     size, per_class = (64, 10) if small else (160, 60)
     with tempfile.TemporaryDirectory() as tmp:
         image_tree(Path(tmp) / "train", 10, per_class, size)
         image_tree(Path(tmp) / "test", 10, per_class // 2, size)
-        configure_loading({"num_workers": "auto", "prefetch_factor": 2})
+        configure_loading(LoaderSettings.parse({"num_workers": "auto", "prefetch_factor": 2}))
         target = folder_target(f"{tmp}/train", f"{tmp}/test", None)
         spec = imagenet_spec(size)
         torch.manual_seed(0)

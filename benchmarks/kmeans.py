@@ -49,12 +49,13 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 import reprise.reuse.clustering as clustering
-from reprise.core import layout
+from reprise.core.layout import POOL_TABLE
+from reprise.reuse.layout import POOL_FEATURES
 from reprise.core.params import load_params
 
 HERE = Path(__file__).resolve().parent
-POOL_FEATURES = HERE.parent / layout.POOL_FEATURES
-POOL_INDEX = HERE.parent / f"{layout.POOL_TABLE}.parquet"
+POOL_FEATURES = HERE.parent / POOL_FEATURES
+POOL_INDEX = HERE.parent / f"{POOL_TABLE}.parquet"
 
 
 def sphere_problem(seed: int, noise: float, k: int, per_cluster: int, d: int) -> tuple[np.ndarray, np.ndarray]:

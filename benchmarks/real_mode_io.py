@@ -29,6 +29,7 @@ from reprise.core.backbones import torchvision_backbone
 from reprise.core.features import extract_features
 from reprise.core.image_folder import index_image_folder
 from reprise.core.images import ImageTable, configure_loading, imagenet_spec
+from reprise.core.sections import LoaderSettings
 
 OUT = Path(__file__).parent / "results" / "real_mode_io.json"
 
@@ -94,7 +95,7 @@ def main() -> None:
         spec = imagenet_spec(64)
         backbone, _ = torchvision_backbone("resnet18")
         for workers in (0, args.workers):
-            configure_loading({"num_workers": workers, "prefetch_factor": 4})
+            configure_loading(LoaderSettings.parse({"num_workers": workers, "prefetch_factor": 4}))
             fresh = ImageTable(table.index)
             decode, _ = timed(lambda: sum(len(x) for x, _, _ in fresh.batches(spec, 256)))
             extract, _ = timed(lambda: extract_features(backbone, spec, ImageTable(table.index), torch.device("cpu"), 256, progress=False))

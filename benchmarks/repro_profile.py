@@ -2,12 +2,14 @@
 
     python benchmarks/repro_profile.py                  # clones this repository into /tmp/reprise-fresh
     python benchmarks/repro_profile.py --keep-venv      # reuse the clone's .venv from a previous run
+    python benchmarks/repro_profile.py --suite          # then `make suite` (the testbed suite) in the same clone
 
 Clones the committed state of this repository, runs ``make install`` (timed, reported apart) and
 then ``dvc repro`` of the default pipeline (all three studies), timestamping every "Running
 stage" line DVC prints: a stage's time runs from its line to the next one (DVC's own hashing
 and lock writing included). Results: benchmarks/results/repro_profile.csv (one row a stage) and
-repro_profile.json (totals and the machine). Run it with nothing else on the machine.
+repro_profile.json (totals and the machine); with ``--suite``, suite_profile.csv and .json for
+``dvc repro suite/dvc.yaml`` after it. Run it with nothing else on the machine.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clone", default="/tmp/reprise-fresh", help="where to clone (emptied first)")
     parser.add_argument("--keep-venv", action="store_true", help="keep the .venv of an earlier clone in that place")
+    parser.add_argument("--suite", action="store_true", help="then run the testbed suite in the same clone (suite_profile.*)")
     parser.add_argument("--out", default=str(HERE / "results" / "repro_profile.csv"))
     args = parser.parse_args()
     clone = Path(args.clone)
@@ -51,30 +54,42 @@ def main() -> None:
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": f"{clone / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("VIRTUAL_ENV", None)
+    machine = {"node": platform.node(), "cpu": platform.processor() or platform.machine(), "cores": len(os.sched_getaffinity(0))}
+    out = Path(args.out)
+    runs = [([], out)] + ([(["suite/dvc.yaml"], out.with_name("suite_profile.csv"))] if args.suite else [])
+    for targets, path in runs:
+        table, total = profiled(clone, env, targets, path.with_suffix(".log"))
+        table.to_csv(path, index=False)
+        summary = {"commit": commit, "install_seconds": install, "repro_seconds": total, "stages": len(table),
+                   "by_study_seconds": table.groupby("study")["seconds"].sum().round(1).to_dict(), "machine": machine}
+        path.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+        print(json.dumps(summary, indent=2))
+
+
+def profiled(clone: Path, env: dict, targets: list[str], log_path: Path) -> tuple[pd.DataFrame, float]:
+    """``dvc repro [targets]`` in ``clone``: one row a stage (``stage, seconds, study``) and the total."""
     stages, start = [], time.perf_counter()
-    log = open(HERE / "results" / "repro_profile.log", "w")
-    with subprocess.Popen([str(clone / ".venv" / "bin" / "dvc"), "repro"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as run:
+    with open(log_path, "w") as log, subprocess.Popen([str(clone / ".venv" / "bin" / "dvc"), "repro", *targets], cwd=clone, env=env,
+                                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as run:
         for text in run.stdout:
             log.write(text)
+            log.flush()
             found = re.match(r"Running stage '([^']+)'", text)
             if found:
                 stages.append({"stage": found.group(1), "start": time.perf_counter() - start})
                 print(f"{stages[-1]['start']:7.1f} s  {found.group(1)}", flush=True)
     total = time.perf_counter() - start
     if run.returncode != 0:
-        raise SystemExit(f"dvc repro failed ({run.returncode}); see {log.name}")
+        raise SystemExit(f"dvc repro {' '.join(targets)} failed ({run.returncode}); see {log_path}")
     ends = [s["start"] for s in stages[1:]] + [total]
     table = pd.DataFrame([{"stage": s["stage"], "seconds": end - s["start"]} for s, end in zip(stages, ends)])
     table["study"] = [_study(name) for name in table["stage"]]
-    table.to_csv(args.out, index=False)
-    summary = {"commit": commit, "install_seconds": install, "repro_seconds": total, "stages": len(table),
-               "by_study_seconds": table.groupby("study")["seconds"].sum().round(1).to_dict(),
-               "machine": {"node": platform.node(), "cpu": platform.processor() or platform.machine(), "cores": len(os.sched_getaffinity(0))}}
-    Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    return table, total
 
 
 def _study(stage: str) -> str:
+    if "testbed" in stage:
+        return "testbed suite"
     if stage.startswith("zoo"):
         return "model selection (zoo)"
     if stage.startswith("checkpoint"):

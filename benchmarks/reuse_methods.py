@@ -27,11 +27,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from reprise.core import layout
+from reprise.core.layout import PRETRAIN_DIR
 from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.params import load_params
+from reprise.reuse.settings import UotSettings
 from reprise.reuse.comparison import ReuseSetting, ReuseSource, tuned_run
 from reprise.reuse.selection import METHODS
 from reprise.world.targets import handwriting_target
@@ -57,7 +58,7 @@ def main() -> None:
     unit = args.unit or s["unit"]
     source = ReuseSource.of_pipeline(unit)
     shared = dict(
-        checkpoint=kept_checkpoint(layout.PRETRAIN_DIR, params["extract"]["checkpoint"]), layer=params["extract"]["layer"], k=args.k or s["k"], uot=params["uot"], greedy_cost=s["greedy_cost"], epochs=f["epochs"],
+        checkpoint=kept_checkpoint(PRETRAIN_DIR, params["extract"]["checkpoint"]), layer=params["extract"]["layer"], k=args.k or s["k"], uot=UotSettings.parse(params["uot"]), greedy_cost=s["greedy_cost"], epochs=f["epochs"],
         batch_size=f["batch_size"], momentum=f["momentum"], weight_decay=f["weight_decay"],
     )
     device = pick_device(params["device"])

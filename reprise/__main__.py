@@ -45,6 +45,7 @@ from reprise.core.paired import compare, plot_intervals
 from reprise.reuse.cost import COSTS
 from reprise.reuse.recall import eps_c_sweep, plot_eps_c_sweep, recall_table
 from reprise.reuse.selection import score_units, scores_table
+from reprise.reuse.settings import UotSettings, gigabytes
 
 SELECTION_FILES = ("recall.csv", "eps_c_sweep.csv", "eps_c_sweep.png")  # what `selection` writes in --out-dir
 
@@ -58,26 +59,10 @@ def _score(args: argparse.Namespace) -> None:
     for path, array in ((args.source, source), (args.target, target)):
         if array.dtype.kind != "f":
             raise InputError(f"{path} holds {array.dtype} values; features must be a float array, one unit per row")
-    scores = score_units(
-        source,
-        target,
-        args.method,
-        cost=args.cost,
-        eps_c=args.eps_c,
-        eps=args.eps,
-        tau1=args.tau1,
-        tau2=args.tau2,
-        source_weights=args.source_weight,
-        seed=args.seed,
-        block_rows=args.block_rows,
-        cost_cache=args.cost_cache,
-        device=device,
-        dtype=torch.float64 if args.float64 else None,
-        tol=args.tol,
-        max_iter=args.max_iter,
-        memory_budget=None if args.memory_budget is None else int(args.memory_budget * 1e9),
-        sharded=True,
-    )
+    uot = UotSettings(eps=args.eps, tau1=args.tau1, tau2=args.tau2, eps_c=args.eps_c, cost=args.cost, source_weight=args.source_weight,
+                      block_rows=args.block_rows, memory_budget=gigabytes(args.memory_budget), tol=args.tol, max_iter=args.max_iter)
+    scores = score_units(source, target, args.method, **uot.solver_args(args.method), seed=args.seed, cost_cache=args.cost_cache, device=device,
+                         dtype=torch.float64 if args.float64 else None, sharded=True)
     if not group.is_main:
         return
     table = scores_table(scores)

@@ -3,28 +3,33 @@ checkpoint (``python -m stages.checkpoint <epoch>``; dvc.yaml runs one per ``che
 
 import sys
 
-from reprise.checkpoints.settings import settings_from_params
+from reprise.checkpoints.layout import checkpoint_study_dir
+from reprise.checkpoints.settings import CheckpointSettings, study_settings
 from reprise.checkpoints.study import study_checkpoint
-from reprise.core import layout
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import configure_loading
-from reprise.core.jobs import job_count
-from reprise.core.params import section
+from reprise.core.layout import PRETRAIN_DIR
+from reprise.core.sections import DEVICE, JOBS, LoaderSettings, RealSettings
+from reprise.core.settings import MODE
 from reprise.core.stage import run_stage
 
+READS = (
+    LoaderSettings, MODE, DEVICE, JOBS, RealSettings.keys("target_train_dir", "target_test_dir"),
+    CheckpointSettings.keys("target", "labels_per_class", "test_per_class", "seeds", "classifier", "finetune", "spectral_threshold", "embedding_points"),
+)
 
-def main(params: dict) -> None:
-    configure_loading(section(params, "loader"))
+
+def main(p) -> None:
+    configure_loading(p.loader)
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])
-    settings = settings_from_params(section(params, "checkpoints"), params["mode"], section(params, "real"))
-    device = pick_device(params["device"])
-    study = study_checkpoint(layout.PRETRAIN_DIR, epoch, settings, device, jobs=job_count(params["jobs"], len(settings.seeds), device, params["mode"]))
-    study.write(layout.checkpoint_study_dir(epoch))
+    settings = study_settings(p.checkpoints, p.mode, p.real)
+    study = study_checkpoint(PRETRAIN_DIR, epoch, settings, pick_device(p.device), jobs=p.jobs, mode=p.mode)
+    study.write(checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, READS)

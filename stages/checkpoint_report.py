@@ -1,19 +1,19 @@
 """checkpoint_report: FE/FT along the pre-training run, the paper's finding, the spectral table,
 transferability correlations and the figures, from every checkpoint of ``checkpoints.epochs``."""
 
+from reprise.checkpoints.layout import CHECKPOINT_RESULTS
 from reprise.checkpoints.records import read_studies
 from reprise.checkpoints.report import write_report
-from reprise.checkpoints.settings import check_epochs
-from reprise.core import layout
-from reprise.core.params import section
+from reprise.checkpoints.settings import CheckpointSettings
 from reprise.core.stage import run_stage
 
+READS = (CheckpointSettings.keys("epochs", "target", "labels_per_class", "tsne_perplexity"),)
 
-def main(params: dict) -> None:
-    c = section(params, "checkpoints")
-    studies = read_studies(check_epochs(c["epochs"]))
-    print(write_report(studies, c["target"], c["labels_per_class"], float(c["tsne_perplexity"]), layout.CHECKPOINT_RESULTS))
+
+def main(p) -> None:
+    c = p.checkpoints
+    print(write_report(read_studies(c.epochs), c.target, c.labels_per_class, float(c.tsne_perplexity), CHECKPOINT_RESULTS))
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, READS)

@@ -1,4 +1,5 @@
-"""finetune: fine-tune the backbone on the target, alone (baseline) or with the manifest (reuse).
+"""finetune: fine-tune the backbone on the target, alone (baseline) or with what the selection
+reuses (reuse: the manifest's images, or Co-Tuning's relationship).
 
 Usage: python -m stages.finetune baseline|reuse; on distributed.processes processes
 (reprise.core.distributed), rank 0 logging and writing.
@@ -6,71 +7,53 @@ Usage: python -m stages.finetune baseline|reuse; on distributed.processes proces
 
 import sys
 
-from reprise.core import layout
 from reprise.core.artifacts import read_parquet, write_csv
 from reprise.core.backbones import GLYPH_ARCHS
 from reprise.core.checkpoints import backbone_checkpoint, kept_checkpoint, load_backbone, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
-from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import ImageTable, configure_loading
+from reprise.core.layout import LIVE_DIR, POOL_TABLE, POOL_VAL_TABLE, PRETRAIN_DIR, RESUME_DIR, TARGET_TEST_TABLE, TARGET_TRAIN_TABLE
 from reprise.core.live import EpochLog
-from reprise.core.params import section
+from reprise.core.sections import DEVICE, DistributedSettings, FinetuneSettings, LoaderSettings
 from reprise.core.stage import run_stage
 from reprise.core.weights import export_torchvision
-from reprise.reuse.cotuning import cotuning_relationship
-from reprise.reuse.manifest import reused_source
+from reprise.reuse.layout import FINETUNE_RUNS, MANIFEST, finetune_dir
+from reprise.reuse.reused import reused_data
+from reprise.reuse.settings import ExtractSettings, SelectSettings
+
+BASELINE = (LoaderSettings, DEVICE, DistributedSettings, FinetuneSettings, ExtractSettings.keys("checkpoint"))
+READS = {FINETUNE_RUNS[0]: BASELINE, FINETUNE_RUNS[1]: (*BASELINE, SelectSettings.keys("method", "unit"))}  # by the stage's argument
 
 
-def main(params: dict) -> None:
-    configure_loading(section(params, "loader"))
-    run = sys.argv[1] if len(sys.argv) > 1 else ""
-    if run not in layout.FINETUNE_RUNS:
-        raise InputError(f"usage: python -m stages.finetune {'|'.join(layout.FINETUNE_RUNS)}")
-    f = section(params, "finetune")
-    device = pick_device(params["device"])
+def main(p) -> None:
+    run = sys.argv[1]
+    configure_loading(p.loader)
+    f = p.finetune
+    device = pick_device(p.device)
     main_process = processes().is_main
-    backbone, spec, ckpt = load_backbone(kept_checkpoint(layout.PRETRAIN_DIR, section(params, "extract")["checkpoint"]))
-    target = ImageTable.read(layout.TARGET_TRAIN_TABLE)
-    source, relationship, labelled = None, None, True
+    backbone, spec, ckpt = load_backbone(kept_checkpoint(PRETRAIN_DIR, p.extract.checkpoint))
+    target = ImageTable.read(TARGET_TRAIN_TABLE)
+    source, labelled, relationship = None, True, None
     if run == "reuse":
-        s = section(params, "select")
-        if s["method"] == "cotuning":
-            pool_val = ImageTable.read(layout.POOL_VAL_TABLE)
-            relationship, temperature = cotuning_relationship(backbone, spec, ckpt.get("source_head"), target, pool_val, device)
-            if main_process:
-                print(f"Co-Tuning: {relationship.shape[0]} target classes over {relationship.shape[1]} source classes, temperature {temperature:.3f}")
-        else:
-            source = reused_source(ImageTable.read(layout.POOL_TABLE), read_parquet(layout.MANIFEST))
-            labelled = s["unit"] != "cluster"  # clusters: eq. 7, no label read
-    live = EpochLog(f"{layout.LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc")) if main_process else None
+        reused = reused_data(p.select.method, p.select.unit, read_parquet(MANIFEST), lambda: ImageTable.read(POOL_TABLE), backbone=backbone,
+                             spec=spec, source_head=ckpt.get("source_head"), target=target, pool_val=lambda: ImageTable.read(POOL_VAL_TABLE),
+                             device=device)
+        source, labelled, relationship = reused.source, reused.source_labels, reused.relationship
+        if main_process:
+            print(reused.description)
+    live = EpochLog(f"{LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc")) if main_process else None
     backbone, head, log = finetune(
-        backbone,
-        spec,
-        target,
-        source,
-        epochs=f["epochs"],
-        batch_size=f["batch_size"],
-        lr=f["lr"],
-        momentum=f["momentum"],
-        weight_decay=f["weight_decay"],
-        lam=f["lambda"],
-        seed=f["seed"],
-        device=device,
-        source_labels=labelled,
-        test=ImageTable.read(layout.TARGET_TEST_TABLE),
-        eval_every=f["eval_every"],
-        relationship=relationship,
-        source_head_state=ckpt.get("source_head"),
-        desc=f"finetune {run}",
-        resume_dir=f"{layout.RESUME_DIR}/finetune_{run}",
+        backbone, spec, target, source, epochs=f.epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay,
+        lam=f.lambda_, seed=f.seed, device=device, source_labels=labelled, test=ImageTable.read(TARGET_TEST_TABLE), eval_every=f.eval_every,
+        relationship=relationship, source_head_state=ckpt.get("source_head"), desc=f"finetune {run}", resume_dir=f"{RESUME_DIR}/finetune_{run}",
         on_epoch=live,
     )
     if not main_process:
         return
     live.close()
-    out = layout.finetune_dir(run)
+    out = finetune_dir(run)
     write_checkpoint(backbone_checkpoint(backbone, ckpt["arch"], ckpt.get("arch_kwargs", {}), spec, target_head=head.state_dict()), f"{out}/model.pt")
     if ckpt["arch"] not in GLYPH_ARCHS:  # a torchvision model: also as its plain state dict, for use without Reprise
         export_torchvision(backbone, head, ckpt["arch"], f"{out}/torchvision")
@@ -79,4 +62,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main, several=True)
+    run_stage(main, READS, several=True)

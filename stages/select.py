@@ -1,22 +1,25 @@
 """select: the top-K source units by score, and the manifest of their images."""
 
-from reprise.core import layout
 from reprise.core.artifacts import read_npy, read_parquet, write_parquet
-from reprise.core.params import section
+from reprise.core.layout import POOL_TABLE
 from reprise.core.stage import run_stage
+from reprise.reuse.layout import CLUSTER_ASSIGNMENT, MANIFEST, SCORES
 from reprise.reuse.manifest import selection_manifest
 from reprise.reuse.selection import UnitScores, top_k
+from reprise.reuse.settings import SelectSettings
+
+READS = (SelectSettings.keys("method", "unit", "k"),)
 
 
-def main(params: dict) -> None:
-    s = section(params, "select")
-    scores = UnitScores.from_table(read_parquet(layout.SCORES), s["method"])
-    selected = top_k(scores, s["k"])
-    assignment = read_npy(layout.CLUSTER_ASSIGNMENT) if s["unit"] == "cluster" else None
-    manifest = selection_manifest(s["unit"], read_parquet(f"{layout.POOL_TABLE}.parquet"), assignment, selected, scores.scores[0])
-    write_parquet(manifest, layout.MANIFEST)
-    print(f"selected {len(selected)} {s['unit']} units, {len(manifest)} images")
+def main(p) -> None:
+    s = p.select
+    scores = UnitScores.from_table(read_parquet(SCORES), s.method)
+    selected = top_k(scores, s.k)
+    assignment = read_npy(CLUSTER_ASSIGNMENT) if s.unit == "cluster" else None
+    manifest = selection_manifest(s.unit, read_parquet(f"{POOL_TABLE}.parquet"), assignment, selected, scores.scores[0])
+    write_parquet(manifest, MANIFEST)
+    print(f"selected {len(selected)} {s.unit} units, {len(manifest)} images")
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage(main, READS)

@@ -7,37 +7,36 @@ Usage: python -m stages.zoo_finetune <member>; on distributed.processes processe
 
 import sys
 
-from reprise.core import layout
 from reprise.core.artifacts import write_parquet
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
-from reprise.core.errors import InputError
 from reprise.core.images import configure_loading
-from reprise.core.jobs import job_count
-from reprise.core.params import for_mode, section
+from reprise.core.sections import DEVICE, JOBS, DistributedSettings, FinetuneSettings, LoaderSettings
+from reprise.core.settings import MODE
 from reprise.core.stage import run_stage
 from reprise.zoo.ground_truth import finetune_member
-from reprise.zoo.targets import REGIMES, parse_targets
+from reprise.zoo.layout import zoo_finetune, zoo_member_dir
+from reprise.zoo.settings import ZooSettings
+from reprise.zoo.targets import parse_targets
+
+READS = (
+    LoaderSettings, MODE, ZooSettings.keys("members.${key}", "targets", "seeds", "finetune", "split_seed"),
+    FinetuneSettings.keys("batch_size", "momentum"), DEVICE, DistributedSettings, JOBS,
+)
 
 
-def main(params: dict) -> None:
-    configure_loading(section(params, "loader"))
-    zoo, f = section(params, "zoo"), section(params, "finetune")
-    name = sys.argv[1] if len(sys.argv) > 1 else ""
-    if name not in zoo["members"]:
-        raise InputError(f"usage: python -m stages.zoo_finetune <member>, one of {', '.join(zoo['members'])}")
-    g = {key: for_mode(value, params["mode"]) for key, value in zoo["finetune"].items()}
-    device = pick_device(params["device"])
+def main(p) -> None:
+    configure_loading(p.loader)
+    zoo, g, f, name = p.zoo, p.zoo.finetune, p.finetune, sys.argv[1]
     runs = finetune_member(
-        name, kept_checkpoint(layout.zoo_member_dir(name), "last"), [t.name for t in parse_targets(zoo["targets"])], zoo["seeds"],
-        lrs=g["lrs"], epochs=g["epochs"], milestones=g["milestones"], batch_size=f["batch_size"], momentum=f["momentum"],
-        weight_decay=g["weight_decay"], val_fraction=g["val_fraction"], split_seed=zoo["split_seed"], device=device,
-        jobs=job_count(params["jobs"], len(zoo["targets"]) * len(REGIMES) * len(zoo["seeds"]) * len(g["lrs"]), device, params["mode"]),
+        name, kept_checkpoint(zoo_member_dir(name), "last"), [t.name for t in parse_targets(zoo.targets)], zoo.seeds, lrs=g.lrs,
+        epochs=g.epochs, milestones=g.milestones, batch_size=f.batch_size, momentum=f.momentum, weight_decay=g.weight_decay,
+        val_fraction=g.val_fraction, split_seed=zoo.split_seed, device=pick_device(p.device), jobs=p.jobs, mode=p.mode,
     )
     if processes().is_main:
-        write_parquet(runs, layout.zoo_finetune(name))
+        write_parquet(runs, zoo_finetune(name))
 
 
 if __name__ == "__main__":
-    run_stage(main, several=True)
+    run_stage(main, READS, several=True)

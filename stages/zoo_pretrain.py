@@ -7,42 +7,46 @@ On distributed.processes processes (reprise.core.distributed), rank 0 writing.
 
 import sys
 
-from reprise.core import layout
 from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
-from reprise.core.errors import InputError
 from reprise.core.images import GLYPH_SPEC, ImageTable
-from reprise.core.params import section
+from reprise.core.layout import POOL_TABLE
 from reprise.core.pretrain import pretrain
+from reprise.core.sections import DEVICE, DistributedSettings, PretrainSettings, RealSettings
 from reprise.core.stage import run_stage
 from reprise.core.weights import imported_checkpoint
+from reprise.zoo.layout import zoo_member_dir, zoo_multidomain
 from reprise.zoo.members import member_pool, parse_member
+from reprise.zoo.settings import ZooSettings
+
+READS = (
+    ZooSettings.keys("members.${key}", "multidomain", "images_per_class", "pretrain_epochs"),
+    PretrainSettings.keys("widths", "batch_size", "lr", "momentum", "weight_decay", "seed"), RealSettings.keys("image_size"), DEVICE,
+    DistributedSettings,
+)
 
 
-def main(params: dict) -> None:
-    zoo, p = section(params, "zoo"), section(params, "pretrain")
-    name = sys.argv[1] if len(sys.argv) > 1 else ""
-    if name not in zoo["members"]:
-        raise InputError(f"usage: python -m stages.zoo_pretrain <member>, one of {', '.join(zoo['members'])}")
-    member = parse_member(name, zoo["members"][name], zoo["multidomain"]["domains"])
-    out = layout.zoo_member_dir(name)
+def main(p) -> None:
+    zoo, t, name = p.zoo, p.pretrain, sys.argv[1]
+    member = parse_member(name, zoo.members[name], zoo.multidomain.domains)
+    out = zoo_member_dir(name)
     main_process = processes().is_main
     if member.domain is not None:  # a domain of the multi-domain expert, trained by zoo_multidomain
         if main_process:
-            write_checkpoint(read_checkpoint(layout.zoo_multidomain(member.domain)), checkpoint_path(out, zoo["multidomain"]["epochs"]))
+            write_checkpoint(read_checkpoint(zoo_multidomain(member.domain)), checkpoint_path(out, zoo.multidomain.epochs))
         return
     if member.weights is not None:
-        ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, section(params, "real")["image_size"], member.key_prefix)
+        ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, p.real.image_size, member.key_prefix)
         if main_process:
             write_checkpoint(ckpt, checkpoint_path(out, 0))
         return
-    pool = member_pool(ImageTable.read(layout.POOL_TABLE), member, zoo["images_per_class"])
+    pool = member_pool(ImageTable.read(POOL_TABLE), member, zoo.images_per_class)
     log = pretrain(
-        pool, None, GLYPH_SPEC, out, mode="supervised", arch=member.arch,
-        arch_kwargs={"widths": list(p["widths"])}, epochs=zoo["pretrain_epochs"], keep_epochs=[], batch_size=p["batch_size"],
-        lr=p["lr"], momentum=p["momentum"], weight_decay=p["weight_decay"], seed=p["seed"], device=pick_device(params["device"]), desc=f"zoo {name}",
+        pool, None, GLYPH_SPEC, out, mode="supervised", arch=member.arch, arch_kwargs={"widths": list(t.widths)}, epochs=zoo.pretrain_epochs,
+        keep_epochs=[], batch_size=t.batch_size, lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay, seed=t.seed,
+        device=pick_device(p.device), desc=f"zoo {name}",
     )
     if not main_process:
         return
@@ -51,4 +55,4 @@ def main(params: dict) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main, several=True)
+    run_stage(main, READS, several=True)

@@ -1,7 +1,7 @@
 """What the study of one checkpoint writes and the report reads back (no torch here, so the report
 does not load the training stack).
 
-Under ``data/checkpoints/epoch_<N>/`` (:func:`reprise.core.layout.checkpoint_study_dir`):
+Under ``data/checkpoints/epoch_<N>/`` (:func:`reprise.core.checkpoint_study_dir`):
 
 - ``seeds.parquet``: one row per seed: ``epoch, seed, source_val_acc, fe_acc, ft_acc, logme,
   leep, nce, train_images, test_images`` (accuracies 0-1; LEEP/NCE NaN without a source head);
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reprise.core import layout
+from reprise.checkpoints.layout import checkpoint_study_dir
 from reprise.core.artifacts import read_csv, read_npy, read_parquet, write_csv, write_npy, write_parquet
 
 
@@ -60,4 +60,4 @@ class CheckpointStudy:
 
 def read_studies(epochs: list[int]) -> dict[int, CheckpointStudy]:
     """The study of every epoch (a missing one is an :class:`~reprise.core.errors.InputError`)."""
-    return {epoch: CheckpointStudy.read(layout.checkpoint_study_dir(epoch)) for epoch in epochs}
+    return {epoch: CheckpointStudy.read(checkpoint_study_dir(epoch)) for epoch in epochs}

@@ -11,6 +11,7 @@ import pandas as pd
 from reprise.checkpoints.analysis import (SCORES, checkpoint_roles, correlations, finding, finding_statement, markdown_summary, role_labels,
                                           score_series, spectral_evolution, spectral_series, spectral_table, trajectory_series,
                                           trajectory_summary)
+from reprise.checkpoints.findings import checkpoint_findings
 from reprise.checkpoints.figures import embeddings, plot_scores, plot_spectral, plot_trajectory, plot_tsne
 from reprise.checkpoints.records import CheckpointStudy
 from reprise.core.artifacts import write_csv, write_json, write_text
@@ -21,8 +22,10 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
 
     ``metrics.json`` (setup, finding, trajectory per epoch, spectral table, correlations of
     every score with FT and with FE), ``headline.json`` (the finding's five numbers, a DVC metric), ``summary.md`` (the same as tables), the DVC plot series
-    ``trajectory.csv``, ``spectral.csv``, ``scores.csv`` and the figures ``trajectory.png``,
-    ``spectral.png``, ``scores.png``, ``tsne.png``.
+    ``trajectory.csv``, ``spectral.csv``, ``scores.csv``, the figures ``trajectory.png``,
+    ``spectral.png``, ``scores.png``, ``tsne.png``, every checkpoint's per-seed rows ``seeds.csv``
+    (so that anyone can recompute an interval) and the paper's claims as ``findings.csv``
+    (:func:`reprise.checkpoints.findings.checkpoint_findings`).
     """
     out = Path(out_dir)
     seeds = pd.concat([s.seeds for s in studies.values()], ignore_index=True)
@@ -43,6 +46,8 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
     headline = ("best_fe_epoch", "best_ft_epoch", "holds", "fe_gap_best_minus_last", "ft_gain_last_minus_best_fe")
     write_json({key: found[key] for key in headline}, out / "headline.json", digits=4)  # what dvc exp show carries
 
+    write_csv(seeds, out / "seeds.csv")
+    write_csv(checkpoint_findings(seeds, target, f"{labels_per_class} labels a class"), out / "findings.csv")
     write_csv(trajectory_series(summary), out / "trajectory.csv")
     write_csv(spectral_series(evolution), out / "spectral.csv")
     write_csv(score_series(summary), out / "scores.csv")

@@ -33,7 +33,7 @@ from reprise.checkpoints.spectral import main_rank, spectral_part
 from reprise.core.accuracy import head_accuracy
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.features import extract_features
-from reprise.core.jobs import run_jobs
+from reprise.core.jobs import job_count, run_jobs
 from reprise.core.finetune import finetune
 from reprise.transferability import leep, logme, nce, sample_per_class, source_head_softmax
 from reprise.world.targets import folder_target, handwriting_target
@@ -61,13 +61,13 @@ def spectral_accuracies(
     """Top-1 of a softmax classifier retrained on F_m and on F_r of every batch (§4.4), with the
     mean rank k of F_m over the training batches."""
     c = settings.classifier
-    size = int(c["batch_size"])
+    size = c.batch_size
     ks = [main_rank(torch.linalg.svdvals(torch.from_numpy(train_features[i : i + size])), settings.spectral_threshold) for i in range(0, len(train_features), size)]
     rows = []
     for part in SPECTRAL_PARTS:
         transform = spectral_part(part, settings.spectral_threshold)
         head = train_softmax_classifier(
-            train_features, train_labels, num_classes, epochs=int(c["spectral_epochs"]), lr=float(c["lr"]), batch_size=size, seed=seed, transform=transform
+            train_features, train_labels, num_classes, epochs=c.spectral_epochs, lr=c.lr, batch_size=size, seed=seed, transform=transform
         )
         acc = classifier_accuracy(head, test_features, test_labels, batch_size=size, seed=seed, transform=transform)
         rows.append({"part": part, "acc": acc, "k_mean": float(np.mean(ks)), "feature_dim": int(train_features.shape[1])})
@@ -75,16 +75,17 @@ def spectral_accuracies(
 
 
 def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettings, device: torch.device, progress: bool = True,
-                     jobs: int = 1) -> CheckpointStudy:
+                     jobs: int | str = 1, mode: str = "embedded") -> CheckpointStudy:
     """FE, FT, spectral components and transferability scores of the checkpoint kept at ``epoch``
     of the pre-training run in ``pretrain_dir``, for every seed (see the module docstring). A
-    seed's FT run and the rest of its work are two runs, and ``jobs`` runs go side by side
-    (:mod:`reprise.core.jobs`), the long FT runs first."""
+    seed's FT run and the rest of its work are two runs, side by side on the processes that the
+    ``jobs`` param gives for them in ``mode`` (:func:`reprise.core.jobs.job_count`), the long FT
+    runs first."""
     path = kept_checkpoint(pretrain_dir, epoch, fix="add it to pretrain.keep_epochs or remove it from checkpoints.epochs")
-    first = settings.seeds[0]
-    runs = [(study_ft, path, epoch, settings, seed, device, progress and jobs <= 1, seed == first) for seed in settings.seeds]
+    first, workers = settings.seeds[0], job_count(jobs, 2 * len(settings.seeds), device, mode)
+    runs = [(study_ft, path, epoch, settings, seed, device, progress and workers == 1, seed == first) for seed in settings.seeds]
     runs += [(study_fe, path, epoch, settings, seed, device, False, seed == first) for seed in settings.seeds]
-    done = run_jobs(_study_part, runs, jobs, desc=f"checkpoint epoch {epoch}")
+    done = run_jobs(_study_part, runs, workers, desc=f"checkpoint epoch {epoch}")
     ft, fe = done[: len(settings.seeds)], done[len(settings.seeds) :]
     seed_rows = [{**f["row"], **t["row"]} for f, t in zip(fe, ft)]
     for row in seed_rows:
@@ -127,7 +128,7 @@ def study_fe(path: Path, epoch: int, settings: StudySettings, seed: int, device:
     train, test = _seed_split(settings, seed)
     c = settings.classifier
     fe = feature_extractor_transfer(
-        backbone, spec, train, test, epochs=int(c["fe_epochs"]), lr=float(c["lr"]), batch_size=int(c["batch_size"]), seed=seed, device=device
+        backbone, spec, train, test, epochs=c.fe_epochs, lr=c.lr, batch_size=c.batch_size, seed=seed, device=device
     )
     row = {"epoch": epoch, "seed": seed, "source_val_acc": float(ckpt.get("source_val_acc", float("nan"))), "fe_acc": fe.accuracy,
            **transferability(fe.train_features, train.labels, ckpt), "train_images": len(train), "test_images": len(test)}
@@ -147,8 +148,8 @@ def study_ft(path: Path, epoch: int, settings: StudySettings, seed: int, device:
     train, test = _seed_split(settings, seed)
     f = settings.finetune
     tuned, head, log = finetune(
-        backbone, spec, train, None, epochs=int(f["epochs"]), batch_size=int(f["batch_size"]), lr=float(f["lr"]),
-        momentum=float(f.get("momentum", 0.9)), weight_decay=float(f.get("weight_decay", 0.0)), lam=1.0, seed=seed, device=device,
+        backbone, spec, train, None, epochs=f.epochs, batch_size=f.batch_size, lr=f.lr,
+        momentum=f.momentum, weight_decay=f.weight_decay, lam=1.0, seed=seed, device=device,
         progress=progress, desc=f"FT epoch {epoch} seed {seed}",
     )
     ft_test = extract_features(tuned, spec, test, device, progress=False)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -72,20 +71,15 @@ class Loading:
     num_workers: int = 0
     prefetch_factor: int = 2
 
-    @classmethod
-    def from_params(cls, section: dict) -> "Loading":
-        workers = section["num_workers"]
-        return cls(min(8, os.cpu_count() or 1) if workers == "auto" else int(workers), int(section["prefetch_factor"]))
-
 
 _LOADING = [Loading()]
 
 
-def configure_loading(section: dict) -> Loading:
-    """Set how every image-file table of this process is decoded, from the ``loader`` params
-    section (``num_workers``: a count or ``auto``, up to 8 and no more than the CPUs;
-    ``prefetch_factor``). In-memory tables ignore it."""
-    _LOADING[0] = Loading.from_params(section)
+def configure_loading(loader) -> Loading:
+    """Set how every image-file table of this process is decoded, from the ``loader`` settings
+    (:class:`reprise.core.sections.LoaderSettings`: ``num_workers``, ``prefetch_factor``).
+    In-memory tables ignore it."""
+    _LOADING[0] = Loading(loader.num_workers, loader.prefetch_factor)
     return _LOADING[0]
 
 

@@ -23,13 +23,6 @@ def load_params(path: str | Path = "params.yaml") -> dict:
     return params
 
 
-def section(params: dict, name: str) -> dict:
-    """One section of the params, e.g. ``section(params, "uot")``."""
-    if name not in params or not isinstance(params[name], dict):
-        raise InputError(f"params.yaml has no section {name!r}")
-    return params[name]
-
-
 MODES = ("embedded", "real")
 
 
@@ -42,10 +35,11 @@ def for_mode(value, mode: str):
     return value
 
 
-def real_input(real: dict, key: str, kind: str = "file") -> str:
-    """A user-supplied path of the ``real`` section (``kind``: file or folder) that exists; unset
-    or missing, a one-line :class:`InputError` naming ``real.<key>``."""
-    value = real.get(key)
+def real_input(real, key: str, kind: str = "file") -> str:
+    """A user-supplied path of the ``real`` settings (:class:`reprise.core.sections.RealSettings`;
+    ``kind``: file or folder) that exists; unset or missing, a one-line :class:`InputError` naming
+    ``real.<key>``."""
+    value = getattr(real, key)
     if value is None:
         raise InputError(f"mode: real needs real.{key} (a {kind}); set it in params.yaml")
     path = Path(value)

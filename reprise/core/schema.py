@@ -1,9 +1,9 @@
-"""The declared shape of ``params.yaml``: every key, its type, and its range or allowed values.
+"""The rules a params value follows: its type, and its range or allowed values.
 
-:func:`check_params` stops at the first key that is unknown (naming the closest valid one), missing,
-of the wrong type or out of range, with a one-line :class:`~reprise.core.errors.InputError`.
-:func:`reprise.core.stage.run_stage` calls it before every stage, so that a misspelt key, or one
-added with ``dvc exp run -S +uot.tau=0.5``, stops the pipeline instead of being ignored.
+A :class:`Section` stops at the first key that is unknown (naming the closest valid one), missing,
+of the wrong type or out of range, with a one-line :class:`~reprise.core.errors.InputError`. Each
+section of ``params.yaml`` declares its keys' rules in its settings class
+(:mod:`reprise.core.settings`); :mod:`reprise.settings` checks the whole file.
 
 What a value means is checked where it is used: which glyph concepts exist (``world.concepts``,
 ``zoo.multidomain.domains``), which domain a zoo member names, the keys of a real zoo target,
@@ -119,14 +119,17 @@ def Nullable(rule: Rule) -> Either:  # noqa: N802  (a rule, named like the other
 
 
 class ListOf(Rule):
-    """A list whose every item follows ``item`` (non-empty unless ``empty``)."""
+    """A list whose every item follows ``item`` (non-empty unless ``empty``; no item twice where
+    ``distinct``)."""
 
-    def __init__(self, item: Rule, empty: bool = False) -> None:
-        self.item, self.empty = item, empty
-        self.description = f"a {'' if empty else 'non-empty '}list, each item {item.description}"
+    def __init__(self, item: Rule, empty: bool = False, distinct: bool = False) -> None:
+        self.item, self.empty, self.distinct = item, empty, distinct
+        self.description = f"a {'' if empty else 'non-empty '}list{' of distinct items' if distinct else ''}, each item {item.description}"
 
     def accepts(self, value) -> bool:
-        return isinstance(value, list) and (self.empty or len(value) > 0)
+        if not isinstance(value, list) or not (self.empty or len(value) > 0):
+            return False
+        return not self.distinct or len({repr(v) for v in value}) == len(value)
 
     def check(self, value, key: str, where: str) -> None:
         super().check(value, key, where)
@@ -204,81 +207,11 @@ COUNT, INDEX = Int(1), Int(0)  # a positive count; a seed or another non-negativ
 SHARE = Real(0, 1)  # a fraction strictly between 0 and 1
 MOMENTUM = SHARE  # SGD with Nesterov momentum needs it above 0
 PATH = Nullable(Text())
-COSTS = Choice("cos", "l2")
-ARCHS = Choice("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")
-HANDWRITING = Choice("mnist", "digits")
-CONCEPTS = Either(Choice("all"), ListOf(Text()))
-MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
-    Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": Text()}),
-    Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}))
-
-PARAMS = Section({
-    "mode": Choice(*MODES),
-    "world": Section({"concepts": CONCEPTS, "images_per_class": COUNT, "val_per_class": COUNT, "seed": INDEX}),
-    "target": Section({"name": HANDWRITING, "labels_per_class": COUNT, "test_per_class": Nullable(COUNT), "seed": INDEX}),
-    "real": Section({
-        "source_dir": Text(), "source_concepts": PATH, "target_train_dir": Text(), "target_test_dir": Text(), "target_concept": PATH,
-        "weights": Text(), "weights_format": Choice("torchvision", "moco_v2"), "arch": Text(), "key_prefix": Nullable(Text()),
-        "image_size": COUNT, "index_workers": Nullable(COUNT), "bad_images": Choice("fail", "skip"),
-    }),
-    "pretrain": Section({
-        "mode": Choice("supervised", "contrastive"), "arch": ARCHS, "widths": ListOf(COUNT), "epochs": COUNT,
-        "keep_epochs": ListOf(COUNT, empty=True), "batch_size": COUNT, "lr": POSITIVE, "momentum": MOMENTUM, "weight_decay": NON_NEGATIVE,
-        "seed": INDEX, "projection_dim": COUNT, "temperature": POSITIVE,
-    }),
-    "device": Text(),
-    "jobs": Either(Choice("auto"), COUNT),  # reprise.core.jobs: independent runs of a stage side by side  # pick_device judges it: auto, cpu, cuda or cuda:N where CUDA is present
-    "extract": Section({"checkpoint": Either(Choice("last"), INDEX), "layer": Choice("penultimate", "projection"), "batch_size": COUNT}),
-    "loader": Section({"num_workers": Either(Choice("auto"), INDEX), "prefetch_factor": COUNT}),
-    "distributed": Section({"processes": COUNT}),  # reprise.core.distributed: torchrun on this machine
-    "cluster": Section({"k": Int(2), "iterations": COUNT, "seed": INDEX}),
-    "uot": Section({
-        "eps": POSITIVE, "tau1": POSITIVE, "tau2": POSITIVE, "eps_c": POSITIVE, "cost": COSTS, "source_weight": POSITIVE,
-        "block_rows": Nullable(COUNT), "memory_budget": Either(Choice("auto"), NON_NEGATIVE), "tol": POSITIVE, "max_iter": COUNT,
-    }),
-    "select": Section({
-        "method": Choice("uot", "greedy", "random", "label", "none", "cotuning"), "unit": Choice("class", "cluster", "image"), "k": COUNT,
-        "seed": INDEX, "greedy_cost": COSTS,
-    }),
-    "finetune": Section({
-        "epochs": COUNT, "batch_size": COUNT, "lr": POSITIVE, "momentum": MOMENTUM, "weight_decay": NON_NEGATIVE, "lambda": NON_NEGATIVE,
-        "seed": INDEX, "eval_every": COUNT,
-    }),
-    "zoo": Section({
-        "members": MapOf(MEMBER),  # what each entry means: reprise.zoo.members.parse_member
-        "default": Text(),
-        "images_per_class": COUNT,
-        "pretrain_epochs": COUNT,
-        "multidomain": Section({"domains": MapOf(CONCEPTS, empty=True), "epochs": COUNT}),  # {}: no multi-domain expert
-        "targets": ListOf(Either(Text(), Table())),  # names, or {name, train_dir, test_dir}: reprise.zoo.targets.parse_targets
-        "full_per_class": COUNT,
-        "few_per_class": COUNT,
-        "test_per_class": COUNT,
-        "score_per_class": COUNT,
-        "seeds": ListOf(INDEX),
-        "finetune": Section({"lrs": ListOf(POSITIVE), "epochs": ByMode(COUNT), "milestones": ListOf(SHARE, empty=True),
-                             "weight_decay": NON_NEGATIVE, "val_fraction": SHARE}),
-        "probe": Section({"arch": ByMode(ARCHS), "lr": ByMode(POSITIVE), "epochs": ByMode(COUNT)}),
-        "lgc_projection_dim": COUNT,
-        "ds_min_count": COUNT,
-        "split_seed": INDEX,
-    }),
-    "checkpoints": Section({
-        "epochs": ListOf(INDEX),
-        "target": Choice("mnist", "digits", "target"),  # target: real mode's own (reprise.checkpoints.settings)
-        "labels_per_class": COUNT,
-        "test_per_class": Nullable(COUNT),
-        "seeds": ListOf(INDEX),
-        "classifier": Section({"lr": POSITIVE, "batch_size": COUNT, "fe_epochs": COUNT, "spectral_epochs": COUNT}),
-        "finetune": Section({"epochs": ByMode(COUNT), "batch_size": COUNT, "lr": POSITIVE, "momentum": MOMENTUM, "weight_decay": NON_NEGATIVE}),
-        "spectral_threshold": Real(0, 1, high_closed=True),
-        "embedding_points": COUNT,
-        "tsne_perplexity": POSITIVE,
-    }),
-})
+ARCHS = Choice("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")  # the glyph networks and torchvision ResNets the embedded world trains
 
 
-def check_params(params: dict, where: str = "params.yaml") -> None:
-    """Raise a one-line :class:`InputError` for the first key of ``params`` that :data:`PARAMS`
-    does not declare, or that is missing, mistyped or out of range."""
-    PARAMS.check(params, "", where)
+class Bool(Rule):
+    description = "true or false"
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, bool)

@@ -1,5 +1,5 @@
-"""What every stage script shares: load and check params, run, and turn bad input into a one-line
-error; and a stage's processes, when it trains or extracts on several (:mod:`reprise.core.distributed`).
+"""What every stage script shares: give it the params it declares, typed (:mod:`reprise.core.settings`),
+run it, and turn bad input into a one-line error; and a stage's processes, when it trains or extracts on several (:mod:`reprise.core.distributed`).
 
 A stage on several processes is one DVC stage with one launcher: DVC runs its command, and the
 stage, when ``distributed.processes`` is above one and it was not itself started by torchrun,
@@ -17,20 +17,31 @@ from typing import Callable
 
 from reprise.core.errors import InputError
 from reprise.core.messages import error
-from reprise.core.params import load_params, section
-from reprise.core.schema import check_params
+from reprise.core.params import load_params
+from reprise.core.settings import StageParams, as_reads
 
 ERRORS_ENV = "REPRISE_ERRORS"  # the folder where a launched stage's processes leave their one-line errors
 
 
-def run_stage(main: Callable[[dict], None], several: bool = False) -> None:
-    """Check ``params.yaml`` against its schema and call ``main(params)``, on ``distributed.processes``
-    processes for a stage that can run on ``several``; on :class:`InputError` print ``error:
-    <message>`` on a line of its own and exit 2."""
+def run_stage(main: Callable[[StageParams], None], reads, several: bool = False) -> None:
+    """Call ``main`` with the params the stage ``reads`` (its ``READS``: sections, some of their
+    keys, or top-level values; each section checked and resolved when first read), on
+    ``distributed.processes`` processes for a stage that can run on ``several`` (it then reads
+    ``distributed``); on :class:`InputError` print ``error: <message>`` on a line of its own and
+    exit 2. A key written with ``${key}`` (``zoo.members.${key}``) is the entry named by the
+    stage's argument, which must be one. ``reads`` may be a mapping from the stage's argument
+    (``baseline``, ``reuse``) to what the stage reads with it."""
     try:
-        params = load_params()
-        check_params(params)
-        code = launch(section(params, "distributed")["processes"], sys.argv[1:]) if several else None
+        argument = sys.argv[1] if len(sys.argv) > 1 else None
+        if isinstance(reads, dict):
+            if argument not in reads or len(sys.argv) != 2:
+                raise InputError(f"usage: python -m {_script()} {'|'.join(reads)}")
+            reads = reads[argument]
+        reads = [as_reads(entry) for entry in reads]
+        files = {name: load_params(name) for name in dict.fromkeys(entry.settings.params_file for entry in reads)}
+        _check_argument(reads, files, argument)
+        params = StageParams(files, reads, argument)
+        code = launch(params.distributed.processes, sys.argv[1:]) if several else None
         if code is not None:
             sys.exit(code)
         main(params)
@@ -40,6 +51,26 @@ def run_stage(main: Callable[[dict], None], several: bool = False) -> None:
         else:
             error(str(exc))
         sys.exit(2)
+
+
+def _check_argument(reads, files: dict, argument: str | None) -> None:
+    """The stage's argument names an entry of the mapping that a ``${key}`` key reads."""
+    for entry in reads:
+        for key in entry.keys or ():
+            if "${key}" not in key:
+                continue
+            parent = key.split(".${key}")[0]
+            mapping = files[entry.settings.params_file].get(entry.settings.section)
+            for name in parent.split("."):
+                mapping = mapping.get(name) if isinstance(mapping, dict) else None
+            names = list(mapping) if isinstance(mapping, dict) else []
+            if argument not in names:
+                raise InputError(f"usage: python -m {_script()} <name>, one of {', '.join(names)} ({entry.settings.section}.{parent})")
+
+
+def _script() -> str:
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    return spec.name if spec is not None else "stages.<stage>"
 
 
 def launch(count: int, args: list[str]) -> int | None:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from reprise.core.errors import InputError
+from reprise.core.messages import warn
 
 # Greedy k-means++ seeds on a random subsample of this many rows, or of SEEDING_ROWS_PER_CENTROID
 # rows per centroid when that is more (64,000 rows for the paper's k = 2000), when the pool is
@@ -25,6 +26,16 @@ SEEDING_ROWS_PER_CENTROID = 32
 
 # Rows per block when the objective is summed, so that no [N, d] gather of centroids is built.
 _OBJECTIVE_BLOCK = 8192
+
+
+def cluster_count(k: int, unit: str, images: int) -> int:
+    """The clusters to make of ``images`` pool images: ``cluster.k``, or, where the clusters are not
+    the selection's unit (they then only feed the reports) and a small real pool has fewer images,
+    one a image, with a warning. Clusters that are the unit keep ``k``: too many is an error there."""
+    if unit != "cluster" and k > images:
+        warn(f"cluster.k = {k} exceeds the {images} source images; clustering into {images} (select.unit is {unit})")
+        return images
+    return k
 
 
 def spherical_kmeans(features: np.ndarray, k: int, iterations: int, seed: int, use_gpu: bool | None = None) -> tuple[np.ndarray, np.ndarray]:

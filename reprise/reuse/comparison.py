@@ -23,17 +23,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.core import layout
+from reprise.core.layout import POOL_TABLE, POOL_VAL_TABLE
+from reprise.reuse.layout import CLUSTER_ASSIGNMENT
 from reprise.core.accuracy import accuracy
 from reprise.core.artifacts import read_npy
 from reprise.core.checkpoints import load_backbone, load_feature_model
 from reprise.core.features import extract_features
 from reprise.core.finetune import finetune
 from reprise.core.images import ImageTable, validation_split
-from reprise.reuse.cotuning import cotuning_relationship
-from reprise.reuse.manifest import reused_source, selection_manifest
+from reprise.reuse.manifest import selection_manifest
 from reprise.reuse.recall import selection_metrics
+from reprise.reuse.reused import reused_data
 from reprise.reuse.selection import UnitScores, score_units, top_k
+from reprise.reuse.settings import UotSettings
 from reprise.reuse.units import class_units, cluster_units, source_units
 
 
@@ -53,7 +55,7 @@ class ReuseSource:
     def of_pipeline(cls, unit: str) -> "ReuseSource":
         """The units the pipeline's means (and cluster) stages wrote."""
         means, units = source_units(unit)
-        return cls(ImageTable.read(layout.POOL_TABLE), unit, means, units, read_npy(layout.CLUSTER_ASSIGNMENT) if unit == "cluster" else None)
+        return cls(ImageTable.read(POOL_TABLE), unit, means, units, read_npy(CLUSTER_ASSIGNMENT) if unit == "cluster" else None)
 
     @classmethod
     def of_features(cls, pool: ImageTable, features: np.ndarray, assignment: np.ndarray | None = None) -> "ReuseSource":
@@ -66,13 +68,13 @@ class ReuseSource:
 @dataclass(frozen=True)
 class ReuseSetting:
     """What every run of a comparison shares: the pre-trained checkpoint and the feature layer
-    that selects, K, the UOT params (``uot`` section), Greedy-OT's cost, the target's concept,
-    and fine-tuning's epochs, batch size, momentum and weight decay."""
+    that selects, K, the UOT problem and solver (the ``uot`` section), Greedy-OT's cost, the
+    target's concept, and fine-tuning's epochs, batch size, momentum and weight decay."""
 
     checkpoint: Path
     layer: str
     k: int
-    uot: dict
+    uot: UotSettings
     greedy_cost: str
     concept: str | None
     epochs: int
@@ -86,11 +88,10 @@ def unit_scores(setting: ReuseSetting, source: ReuseSource, method: str, train: 
     features from the setting's checkpoint and layer (as the extract, means and score stages)."""
     feature_model, spec, _ = load_feature_model(setting.checkpoint, setting.layer)
     target_means, _ = class_units(train.index, extract_features(feature_model, spec, train, device, progress=False), "target class")
-    u, units = setting.uot, source.units
+    units = source.units
     return score_units(
-        source.means, target_means, method, cost=u["cost"] if method == "uot" else setting.greedy_cost, eps_c=u["eps_c"], eps=u["eps"],
-        tau1=u["tau1"], tau2=u["tau2"], source_concepts=units["concept"].tolist() if "concept" in units else None,
-        target_concept=setting.concept, seed=seed,
+        source.means, target_means, method, **setting.uot.solver_args(method, setting.greedy_cost),
+        source_concepts=units["concept"].tolist() if "concept" in units else None, target_concept=setting.concept, seed=seed,
     )
 
 
@@ -107,14 +108,13 @@ def reuse_finetune(setting: ReuseSetting, source: ReuseSource, method: str, trai
     pool = source.pool
     manifest = selection_manifest(source.unit, pool.index, source.assignment, selected, values)
     backbone, spec, ckpt = load_backbone(setting.checkpoint)
-    relationship = None
-    if method == "cotuning":
-        relationship, _ = cotuning_relationship(backbone, spec, ckpt.get("source_head"), train, ImageTable.read(layout.POOL_VAL_TABLE), device)
+    reused = reused_data(method, source.unit, manifest, lambda: pool, backbone=backbone, spec=spec, source_head=ckpt.get("source_head"),
+                         target=train, pool_val=lambda: ImageTable.read(POOL_VAL_TABLE), device=device)
     started = time.perf_counter()
     backbone, head, _ = finetune(
-        backbone, spec, train, reused_source(pool, manifest) if len(selected) else None, epochs=setting.epochs, batch_size=setting.batch_size,
-        lr=lr, momentum=setting.momentum, weight_decay=setting.weight_decay, lam=lam, seed=seed, device=device,
-        source_labels=source.unit != "cluster", relationship=relationship, source_head_state=ckpt.get("source_head"), progress=False,
+        backbone, spec, train, reused.source, epochs=setting.epochs, batch_size=setting.batch_size, lr=lr, momentum=setting.momentum,
+        weight_decay=setting.weight_decay, lam=lam, seed=seed, device=device, source_labels=reused.source_labels,
+        relationship=reused.relationship, source_head_state=ckpt.get("source_head"), progress=False,
     )
     seconds = time.perf_counter() - started
     selection = selection_metrics(manifest, pool.index, source.units, source.unit, setting.concept) if len(selected) else {}

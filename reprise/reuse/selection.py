@@ -248,7 +248,7 @@ def _greedy_scores(rows: FeatureCost, target_weights: torch.Tensor) -> torch.Ten
 
 def _label_scores(source_concepts, target_concept, n: int) -> np.ndarray:
     if source_concepts is None or target_concept is None:
-        raise InputError("label selection needs the source units' concepts and the target's concept (labelled source only)")
+        raise InputError("label selection needs the source units' concepts and the target's concept: labelled source units (select.unit: class)")
     if len(source_concepts) != n:
         raise InputError(f"{len(source_concepts)} source concepts for {n} source units")
     scores = (np.asarray(source_concepts) == target_concept).astype(np.float64)

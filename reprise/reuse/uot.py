@@ -358,7 +358,6 @@ class _Kernel:
         self.floor = math.log(torch.finfo(like.dtype).tiny)
         self.reach = -0.35 * self.floor
         self.rebuild_seconds = 0.0
-        self.rebuilds = 0
         self._rebuild(anchor)
 
     def row_lse(self, G: torch.Tensor) -> torch.Tensor:
@@ -382,7 +381,6 @@ class _Kernel:
             torch.exp(log_k.sub_(s[:, :, None]).clamp_(min=self.floor), out=self.K[:, start:stop])
             self.s[:, start:stop] = s
         self.beta = beta.clone()
-        self.rebuilds += 1
         self.rebuild_seconds += time.perf_counter() - started
 
 

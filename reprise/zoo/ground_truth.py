@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.core import layout
+from reprise.zoo.layout import zoo_target_dir
 from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import load_backbone
 from reprise.core.distributed import processes
 from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import validation_split
-from reprise.core.jobs import run_jobs
+from reprise.core.jobs import job_count, run_jobs
 from reprise.zoo.targets import REGIMES, read_regime, read_test
 
 
@@ -43,24 +43,24 @@ def choose_rates(runs: pd.DataFrame) -> np.ndarray:
 def finetune_member(
     member: str, checkpoint: str | Path, targets: list[str], seeds: list[int], *, lrs: list[float], epochs: int,
     milestones: list[float], batch_size: int, momentum: float, weight_decay: float, val_fraction: float, split_seed: int,
-    device: torch.device, jobs: int = 1,
+    device: torch.device, jobs: int | str = 1, mode: str = "embedded",
 ) -> pd.DataFrame:
     """Fine-tune the member (its whole backbone and a new head) at every rate of ``lrs``, on every
-    target and regime prepared by the zoo_targets stage, once per seed, ``jobs`` runs at a time
-    (:mod:`reprise.core.jobs`): columns ``member, target, regime, seed, lr, val_top1, top1``
+    target and regime prepared by the zoo_targets stage, once per seed, side by side on the
+    processes that the ``jobs`` param gives for them in ``mode`` (:func:`reprise.core.jobs.job_count`): columns ``member, target, regime, seed, lr, val_top1, top1``
     (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
     if not lrs or any(not lr > 0 for lr in lrs):
         raise InputError(f"zoo.finetune.lrs must be a non-empty list of positive rates, got {lrs!r}")
     settings = {"epochs": epochs, "milestones": milestones, "batch_size": batch_size, "momentum": momentum, "weight_decay": weight_decay,
                 "val_fraction": val_fraction, "split_seed": split_seed, "device": device}
     runs = [(member, checkpoint, target, regime, seed, lr, settings) for target in targets for regime in REGIMES for seed in seeds for lr in lrs]
-    runs = pd.DataFrame(run_jobs(finetune_run, runs, jobs, desc=f"zoo {member}"))
+    runs = pd.DataFrame(run_jobs(finetune_run, runs, job_count(jobs, len(runs), device, mode), desc=f"zoo {member}"))
     return runs.assign(chosen=choose_rates(runs))
 
 
 def finetune_run(member: str, checkpoint: str | Path, target: str, regime: str, seed: int, lr: float, settings: dict) -> dict:
     """One run of :func:`finetune_member`: its row."""
-    folder = layout.zoo_target_dir(target)
+    folder = zoo_target_dir(target)
     fit, val = validation_split(read_regime(folder, regime).train, settings["val_fraction"], settings["split_seed"])
     device = settings["device"]
     backbone, spec, _ = load_backbone(checkpoint)

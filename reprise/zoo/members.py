@@ -73,3 +73,17 @@ def member_pool(pool: ImageTable, member: ZooMember, images_per_class: int) -> I
     subset = pool.subset(np.flatnonzero(keep))
     subset.index["label"] = np.unique(subset.index["label"].to_numpy(), return_inverse=True)[1]
     return subset
+
+
+def domain_pools(pool: ImageTable, domains: dict, images_per_class: int) -> dict[str, ImageTable]:
+    """The pool's share of every domain of the multi-domain expert (``zoo.multidomain.domains``:
+    name → concepts), as :func:`member_pool` gives a member's."""
+    return {
+        name: member_pool(pool, ZooMember(name, "glyph_resnet", concepts=check_concepts(concepts, f"zoo.multidomain.domains.{name}")), images_per_class)
+        for name, concepts in domains.items()
+    }
+
+
+def domain_members(members: dict, domains: dict) -> list[str]:
+    """The members that are domains of the multi-domain expert, in ``zoo.members`` order."""
+    return [name for name, spec in members.items() if parse_member(name, spec, domains).domain is not None]

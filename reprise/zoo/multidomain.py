@@ -80,7 +80,10 @@ def pretrain_multidomain(
     len(domains)`` images of every domain (reshuffled at each pass) and sums the domains'
     cross-entropies; an epoch is as many steps as the largest domain needs. Returns one
     checkpoint dict per domain (the single-domain network, ``source_head`` its classifier) and
-    the per-epoch log ``epoch, lr, train_loss`` and ``train_acc_<domain>``."""
+    the per-epoch log ``epoch, lr, train_loss`` and ``train_acc_<domain>``. No domains: no expert
+    (real mode's zoo is made of weight files), no checkpoint and an empty log."""
+    if not domains:
+        return {}, pd.DataFrame(columns=["epoch", "lr", "train_loss"])
     if len(domains) < 2:
         raise InputError(f"zoo.multidomain.domains needs at least two domains, got {list(domains)}")
     per_domain = batch_size // len(domains)

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.core import layout
+from reprise.zoo.layout import zoo_target_dir
 from reprise.core.backbones import last_conv
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.images import ImageSpec, ImageTable
-from reprise.reuse.units import unit_means
+from reprise.core.means import unit_means
 from reprise.transferability import domain_similarity, feature_metrics, leep, lfc, lgc, logme, nce, rsa, source_head_softmax
 from reprise.zoo.targets import REGIMES, read_regime
 
@@ -92,7 +92,7 @@ def score_on_targets(
     rows = []
     for target in targets:
         for regime in REGIMES:
-            prepared = read_regime(layout.zoo_target_dir(target), regime)
+            prepared = read_regime(zoo_target_dir(target), regime)
             scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device,
                                   lgc_projection_dim, seed, ds_min_count)
             rows += [{"member": member, "target": target, "regime": regime, **row} for row in scores]

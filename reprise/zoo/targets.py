@@ -36,7 +36,7 @@ class ZooTarget:
     test_dir: str | None = None
 
 
-def parse_targets(entries, real: dict | None = None) -> list[ZooTarget]:
+def parse_targets(entries, real=None) -> list[ZooTarget]:
     """``zoo.targets``: embedded names, ``{name, train_dir, test_dir}`` for a real target, or
     ``target``, real mode's own target (``real.target_train_dir`` and ``real.target_test_dir``
     of ``real``, the ``real`` params section; without it the entry gives only the name); a
@@ -50,7 +50,7 @@ def parse_targets(entries, real: dict | None = None) -> list[ZooTarget]:
                 raise InputError(f"a real zoo target needs exactly name, train_dir and test_dir; got {entry!r}")
             target = ZooTarget(str(entry["name"]), str(entry["train_dir"]), str(entry["test_dir"]))
         elif entry == REAL_TARGET:
-            target = ZooTarget(REAL_TARGET, *((real["target_train_dir"], real["target_test_dir"]) if real else (None, None)))
+            target = ZooTarget(REAL_TARGET, *((real.target_train_dir, real.target_test_dir) if real else (None, None)))
         elif entry in HANDWRITING or entry in CONCEPTS:
             target = ZooTarget(entry)
         else:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 import yaml
 
@@ -67,7 +66,7 @@ def train(folder: Path):
     return log
 
 
-def work(params: dict) -> None:
+def work(params) -> None:
     """The launched stage: every write of a checkpoint or a resume state is recorded with the
     rank that made it, in ``writes.txt``."""
     from reprise.core import pretrain as pretrain_module
@@ -138,6 +137,7 @@ def test_bad_input_on_every_process_is_one_line(tmp_path):
 
 if __name__ == "__main__":
     sys.path[:0] = [str(REPO / "tests")]
+    from reprise.core.sections import DistributedSettings
     from reprise.core.stage import run_stage
 
-    run_stage(work, several=True)
+    run_stage(work, (DistributedSettings,), several=True)

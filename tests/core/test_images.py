@@ -10,6 +10,7 @@ from builders import glyph_table, image_folder
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
 from reprise.core.images import ImageTable, configure_loading, decode_image, imagenet_spec, validation_split
+from reprise.core.sections import LoaderSettings
 
 
 def test_validation_split_holds_out_a_share_of_every_class():
@@ -62,13 +63,13 @@ def test_training_crops_depend_on_the_seed_not_on_the_loader_workers(tmp_path):
     spec = imagenet_spec(32)
 
     def epoch(workers: int, seed: int) -> torch.Tensor:
-        configure_loading({"num_workers": workers, "prefetch_factor": 2})
+        configure_loading(LoaderSettings.parse({"num_workers": workers, "prefetch_factor": 2}))
         batches = ImageTable(table.index).raw_batches(spec, 5, shuffle=True, generator=torch.Generator().manual_seed(seed), train=True)
         return torch.cat([raw for raw, _, _ in batches])
 
     try:
         inline, workers = epoch(0, 1), epoch(2, 1)
     finally:
-        configure_loading({"num_workers": 0, "prefetch_factor": 2})
+        configure_loading(LoaderSettings.parse({"num_workers": 0, "prefetch_factor": 2}))
     assert inline.shape == (12, 3, 32, 32) and torch.equal(inline, workers)
     assert not torch.equal(inline, epoch(0, 2))

@@ -8,7 +8,7 @@ import yaml
 
 from pipeline_utils import REPO, TINY, merged, real_params
 from reprise.core.errors import InputError
-from reprise.core.schema import PARAMS, check_params
+from reprise.settings import SECTIONS, check_params
 
 DEFAULT = yaml.safe_load((REPO / "params.yaml").read_text())
 
@@ -70,8 +70,10 @@ def test_an_unknown_key_with_nothing_close_lists_the_section():
     ("zoo.members", {}, "zoo.members must be a non-empty mapping"),
     ("zoo.members", {"greek": {"concepts": ["greek_lower"], "arch": "glyph_resnet", "epochs": 3}}, "zoo.members.greek must be a mapping of concepts, arch or"),
     ("zoo.members", {"r18": {"weights": "r18.pth", "arch": 18}}, "zoo.members.r18.arch must be a string, got 18"),
-    ("zoo.members", {"v3": {"weights": "mocov3.pth", "arch": "resnet50", "key_prefix": "module.base_encoder."}}, None),
-    ("zoo.members", {"mbn": {"multidomain": "greek"}, "r50": {"weights": "r50.pth", "arch": "resnet50"}}, None),
+    ("zoo.members", {"all": {"weights": "mocov3.pth", "arch": "resnet50", "key_prefix": "module.base_encoder."}}, None),
+    ("zoo.members", {"mbn": {"multidomain": "greek"}, "all": {"weights": "r50.pth", "arch": "resnet50"}}, None),
+    ("zoo.members", {"greek": {"concepts": ["greek_lower"], "arch": "glyph_resnet"}}, "zoo.default 'all' is not a zoo member (greek)"),
+    ("zoo.seeds", [0, 0], "zoo.seeds must be a non-empty list of distinct items"),
     ("mode", "fake", "mode must be one of embedded, real"),
 ])
 def test_types_ranges_allowed_values_and_nulls(path, value, message):
@@ -105,7 +107,7 @@ def test_the_allowed_values_are_those_of_the_modules_that_use_them():
     from reprise.reuse.units import UNITS
     from reprise.world.handwriting import HANDWRITING
 
-    keys = PARAMS.keys
+    keys = {s.section: s.rule() for s in SECTIONS}
     assert keys["select"].keys["method"].values == METHODS and keys["select"].keys["unit"].values == UNITS
     assert keys["uot"].keys["cost"].values == keys["select"].keys["greedy_cost"].values == COSTS
     assert keys["pretrain"].keys["mode"].values == MODES and keys["pretrain"].keys["arch"].values == ARCHS

@@ -23,7 +23,7 @@ def test_an_error_while_a_bar_is_drawn_starts_its_own_line(tmp_path, monkeypatch
         raise InputError("data/x.npy is corrupt; rerun the stage that writes it")
 
     with pytest.raises(SystemExit) as stopped:
-        run_stage(main)
+        run_stage(main, ())
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.endswith("\nerror: data/x.npy is corrupt; rerun the stage that writes it\n"), repr(err)

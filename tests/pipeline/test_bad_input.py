@@ -76,7 +76,7 @@ def test_unknown_concept_and_method(repo):
 
 def test_zoo_member_with_no_pool_class(repo):
     # The tiny pool holds digits, Latin capitals and Greek lowercase: no Cyrillic class to train on.
-    set_params(repo, zoo__members={"cyrillic": {"concepts": ["cyrillic_upper"], "arch": "glyph_resnet"}})
+    set_params(repo, zoo__members={"cyrillic": {"concepts": ["cyrillic_upper"], "arch": "glyph_resnet"}}, zoo__default="cyrillic")
     done = run_module(repo, "stages.zoo_pretrain", "cyrillic")
     assert_one_line_error(done, "zoo member cyrillic", "no class of concepts cyrillic_upper", "weight files")
     assert not (repo / "data/zoo/models/cyrillic").exists()
@@ -85,7 +85,7 @@ def test_zoo_member_with_no_pool_class(repo):
 def test_an_unknown_param_stops_every_stage_and_names_the_closest_key(repo):
     set_params(repo, uot__tau=0.5)
     (repo / "data/selection/scores.parquet").unlink()
-    for stage in ("stages.score", "stages.zoo_report"):  # every stage checks all of params.yaml
+    for stage in ("stages.score", "stages.params"):  # a stage checks each section it reads; the params stage, the whole file
         assert_one_line_error(run_module(repo, stage), "params.yaml: unknown key uot.tau; did you mean uot.tau1 or uot.tau2?")
     assert not (repo / "data/selection/scores.parquet").exists()
 

@@ -54,7 +54,7 @@ def test_second_repro_does_nothing(repo):
 def test_uot_knob_reruns_only_downstream_stages(repo):
     before = json.loads((repo / "results/metrics.json").read_text())
     run = dvc(repo, "exp", "run", "-S", "uot.tau1=0.5")
-    assert set(stages_run(run.stdout)) == {"score", "select", "finetune_reuse", "evaluate"}
+    assert set(stages_run(run.stdout)) == {"params", "score", "select", "finetune_reuse", "evaluate"}  # params: the whole file checked
     diff = dvc(repo, "metrics", "diff", "--json")
     changes = json.loads(diff.stdout)["results/metrics.json"]
     assert changes, "dvc metrics diff shows no change"
@@ -65,7 +65,7 @@ def test_uot_knob_reruns_only_downstream_stages(repo):
 def test_every_image_its_own_unit_streamed(repo):
     run = dvc(repo, "exp", "run", "-S", "select.unit=image", "-S", "select.k=30", "-S", "uot.block_rows=64", "-S", "uot.memory_budget=0")
     # cluster reads select.unit (a pool smaller than cluster.k is clustered whole unless clusters are selected)
-    assert set(stages_run(run.stdout)) == {"cluster", "score", "select", "finetune_reuse", "evaluate"}
+    assert set(stages_run(run.stdout)) == {"params", "cluster", "score", "select", "finetune_reuse", "evaluate"}
     manifest = pd.read_parquet(repo / "data/selection/manifest.parquet")
     assert len(manifest) == 30 and manifest["unit"].is_unique and (manifest["row"] == manifest["unit"]).all()
     pool = pd.read_parquet(repo / "data/world/pool.parquet")
@@ -79,7 +79,7 @@ def test_every_image_its_own_unit_streamed(repo):
 
 def test_zoo_member_change_reruns_only_that_member(repo):
     run = dvc(repo, "exp", "run", "-S", "zoo.members.greek.concepts=[greek_lower,digit]")
-    assert set(stages_run(run.stdout)) == {"zoo_pretrain@greek", "zoo_scores@greek", "zoo_finetune@greek", "zoo_report"}
+    assert set(stages_run(run.stdout)) == {"params", "zoo_pretrain@greek", "zoo_scores@greek", "zoo_finetune@greek", "zoo_report"}
     selection = pd.read_csv(repo / "results/zoo/selection.csv")
     assert {"lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics", "random", "oracle"} <= set(selection["score"])
     assert set(selection["regime"]) == {"full", "few"}
@@ -89,7 +89,7 @@ def test_zoo_member_change_reruns_only_that_member(repo):
 
 def test_cotuning_reuses_the_source_classifier_and_no_source_image(repo):
     run = dvc(repo, "exp", "run", "-S", "select.method=cotuning")
-    assert set(stages_run(run.stdout)) == {"score", "select", "finetune_reuse", "evaluate"}
+    assert set(stages_run(run.stdout)) == {"params", "score", "select", "finetune_reuse", "evaluate"}  # params: the whole file checked
     assert "Co-Tuning: 10 target classes over" in run.stdout
     assert len(pd.read_parquet(repo / "data/selection/manifest.parquet")) == 0
     metrics = json.loads((repo / "results/metrics.json").read_text())

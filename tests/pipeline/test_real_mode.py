@@ -142,7 +142,7 @@ def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_w
     repo = make_repo(tmp_path / "repo", quick_start(real_world, inputs), base="params.real.yaml")
     run = dvc(repo, "repro")
     stages = set(stages_run(run.stdout))
-    assert CORE_STAGES | {"zoo_multidomain", "zoo_targets", "zoo_pretrain@main", "zoo_scores@main", "zoo_finetune@main", "zoo_report",
+    assert CORE_STAGES | {"params", "zoo_multidomain", "zoo_targets", "zoo_pretrain@main", "zoo_scores@main", "zoo_finetune@main", "zoo_report",
                           "checkpoint@0", "checkpoint_report"} == stages
     assert "up to date" in dvc(repo, "status").stdout
     assert json.loads((repo / "results/live/finetune_reuse/metrics.json").read_text())["step"] == 0  # one epoch, through DVCLive

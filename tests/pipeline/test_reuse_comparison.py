@@ -10,6 +10,7 @@ import torch
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.params import load_params
 from reprise.reuse.comparison import ReuseSetting, ReuseSource, tuned_run
+from reprise.reuse.settings import UotSettings
 from reprise.world.targets import handwriting_target
 
 pytestmark = pytest.mark.xdist_group("tiny_repo")
@@ -22,7 +23,7 @@ def test_the_grid_point_is_chosen_on_validation_and_refitted_on_the_whole_traini
     params = load_params()
     f, s = params["finetune"], params["select"]
     splits = handwriting_target("mnist", 5, 10, seed=0)
-    setting = ReuseSetting(checkpoint=kept_checkpoint("data/pretrain", "last"), layer="penultimate", k=3, uot=params["uot"],
+    setting = ReuseSetting(checkpoint=kept_checkpoint("data/pretrain", "last"), layer="penultimate", k=3, uot=UotSettings.parse(params["uot"]),
                            greedy_cost=s["greedy_cost"], concept="digit", epochs=1, batch_size=16, momentum=f["momentum"], weight_decay=0.0)
     source = ReuseSource.of_pipeline("class")
     runs = {}

@@ -29,8 +29,8 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
     assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
     done = dvc(root, "repro", "suite/dvc.yaml")
-    assert {"suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_table1b",
-            "suite/dvc.yaml:testbed_report"} <= set(stages_run(done.stdout))
+    assert {"suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_clusters", "suite/dvc.yaml:testbed_table1b",
+            "suite/dvc.yaml:testbed_report", "suite/dvc.yaml:findings"} <= set(stages_run(done.stdout))
     results = root / "results" / "testbed"
     table1 = pd.read_csv(results / "table1.csv")
     assert list(table1.columns[:6]) == ["experiment", "target", "setting", "method", "seed", "top1"]
@@ -49,5 +49,11 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     row = paired[(paired["experiment"] == "table1") & (paired["method"] == "label") & (paired["against"] == "random")]
     assert len(row) == 2 and set(row["seeds"]) == {2}
     assert (results / "sweeps.png").stat().st_size > 0 and (results / "tables.png").stat().st_size > 0
+    findings = pd.read_csv(root / "results" / "findings.csv")  # every study's: the testbed's, the zoo's, the checkpoint study's
+    assert list(findings.columns) == ["study", "claim", "comparison", "target", "setting", "runs", "mean", "lo", "hi", "verdict"]
+    assert {"reuse", "zoo"} <= set(findings["study"]) and (findings["lo"] <= findings["mean"]).all() and (findings["mean"] <= findings["hi"]).all()
+    uot_random = findings[(findings["comparison"] == "UOT − random") & (findings["setting"].str.startswith("Table 1,"))]
+    assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {2}
+    assert "UOT − random" in (root / "results" / "findings.md").read_text()
     assert json.loads(dvc(root, "status", "suite/dvc.yaml", "--json").stdout) == {}
     assert not (root / "data" / "testbed" / "partial" / "table1.csv").exists()  # the partial rows go once the stage is done

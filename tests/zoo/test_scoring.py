@@ -8,7 +8,7 @@ from builders import glyph_table
 from reprise.core.backbones import GlyphResNet
 from reprise.core.features import extract_features
 from reprise.core.images import GLYPH_SPEC
-from reprise.reuse.units import unit_means
+from reprise.core.means import unit_means
 from reprise.transferability import domain_similarity
 from reprise.zoo.scoring import score_member
 

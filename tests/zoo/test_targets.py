@@ -1,5 +1,6 @@
 """Zoo targets: params validated; a weights-file member scored and fine-tuned on a folder target."""
 
+from types import SimpleNamespace
 import sys
 
 import numpy as np
@@ -14,12 +15,13 @@ from reprise.core.errors import InputError
 from reprise.core.images import ImageTable
 from reprise.core.params import load_params
 from reprise.zoo.targets import parse_targets
+from reprise.core.settings import StageParams
 from stages import zoo_finetune, zoo_pretrain, zoo_scores, zoo_targets
 
 
 def test_targets_are_validated():
     parsed = parse_targets(["mnist", "greek_lower", {"name": "cub", "train_dir": "a", "test_dir": "b"}, "target"],
-                           {"target_train_dir": "t", "target_test_dir": "u"})
+                           SimpleNamespace(target_train_dir="t", target_test_dir="u"))
     assert [t.name for t in parsed] == ["mnist", "greek_lower", "cub", "target"] and parsed[2].train_dir == "a"
     assert (parsed[3].train_dir, parsed[3].test_dir) == ("t", "u")  # real mode's own target, from the real params
     for bad, fragment in (([], "non-empty"), (["klingon"], "unknown zoo target"), (["mnist", "mnist"], "distinct"),
@@ -49,7 +51,7 @@ def test_a_weights_file_member_is_imported_scored_and_fine_tuned_on_an_image_fol
     })
     monkeypatch.setattr(sys, "argv", ["stage", "r18"])
     for stage in (zoo_pretrain, zoo_targets, zoo_scores, zoo_finetune):
-        stage.main(params)
+        stage.main(StageParams({"params.yaml": params}, stage.READS, argument="r18"))
     scores = read_parquet("data/zoo/scores/r18.parquet").set_index(["regime", "score"])["value"]
     assert np.isnan(scores.xs("domain_similarity", level="score")).all()
     assert np.isfinite(scores.drop("domain_similarity", level="score")).all()  # LEEP and NCE read the file's 7-class fc head

@@ -1,22 +1,9 @@
-"""Selection units and the manifest of reused images (k-means clusters: test_clustering.py)."""
+"""The manifest of reused images (k-means clusters: test_clustering.py)."""
 
 import numpy as np
-import pandas as pd
-import pytest
 
 from builders import glyph_table
-from reprise.core.errors import InputError
 from reprise.reuse.manifest import build_manifest, reused_source, selection_manifest
-from reprise.reuse.units import unit_means
-
-
-def test_unit_means_and_empty_units():
-    features = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 5.0]])
-    means, counts = unit_means(features, np.array([0, 0, 1]), 2)
-    np.testing.assert_allclose(means, [[2.0, 1.0], [5.0, 5.0]])
-    assert counts.tolist() == [2, 1]
-    with pytest.raises(InputError, match="unit 2 has no images"):
-        unit_means(features, np.array([0, 0, 1]), 3)
 
 
 def test_manifest_lists_the_images_of_selected_units_in_rank_order():

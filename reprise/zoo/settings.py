@@ -1,0 +1,74 @@
+"""The model-selection study's section of ``params.yaml`` (the linearized model-selection paper):
+the zoo's members, its multi-domain expert, its targets, the fine-tuning ground truth, the RSA
+probe and the scores' knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reprise.core.errors import InputError
+from reprise.core.schema import ARCHS, COUNT, INDEX, NON_NEGATIVE, POSITIVE, SHARE, ByMode, Either, ListOf, MapOf, Section, Table, Text
+from reprise.core.settings import SectionSettings, key, nested
+from reprise.world.settings import CONCEPTS
+
+MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
+    Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": Text()}),
+    Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}))
+
+
+@dataclass(frozen=True)
+class MultidomainSettings(SectionSettings):
+    """The multi-domain expert: shared convolutions and a BatchNorm set a domain ({}: none)."""
+
+    section = "zoo.multidomain"
+    domains: dict = key(MapOf(CONCEPTS, empty=True))
+    epochs: int = key(COUNT)
+
+
+@dataclass(frozen=True)
+class GroundTruthSettings(SectionSettings):
+    """The ground truth (paper §4.2): each member fine-tuned at every rate, the best on validation."""
+
+    section = "zoo.finetune"
+    lrs: list[float] = key(ListOf(POSITIVE))
+    epochs: int = key(ByMode(COUNT))
+    milestones: list[float] = key(ListOf(SHARE, empty=True))
+    weight_decay: float = key(NON_NEGATIVE)
+    val_fraction: float = key(SHARE)
+
+
+@dataclass(frozen=True)
+class ProbeSettings(SectionSettings):
+    """RSA's network trained from scratch on the target (paper App. C)."""
+
+    section = "zoo.probe"
+    arch: str = key(ByMode(ARCHS))
+    lr: float = key(ByMode(POSITIVE))
+    epochs: int = key(ByMode(COUNT))
+
+
+@dataclass(frozen=True)
+class ZooSettings(SectionSettings):
+    """Model selection: which zoo member to fine-tune on each target."""
+
+    section = "zoo"
+    members: dict = key(MapOf(MEMBER))  # what each entry means: reprise.zoo.members.parse_member
+    default: str = key(Text())
+    images_per_class: int = key(COUNT)
+    pretrain_epochs: int = key(COUNT)
+    multidomain: MultidomainSettings = nested(MultidomainSettings)
+    targets: list = key(ListOf(Either(Text(), Table())))  # names, or {name, train_dir, test_dir}: reprise.zoo.targets.parse_targets
+    full_per_class: int = key(COUNT)
+    few_per_class: int = key(COUNT)
+    test_per_class: int = key(COUNT)
+    score_per_class: int = key(COUNT)
+    seeds: list[int] = key(ListOf(INDEX, distinct=True))
+    finetune: GroundTruthSettings = nested(GroundTruthSettings)
+    probe: ProbeSettings = nested(ProbeSettings)
+    lgc_projection_dim: int = key(COUNT)
+    ds_min_count: int = key(COUNT)
+    split_seed: int = key(INDEX)
+
+    def __post_init__(self) -> None:
+        if self.default not in self.members:
+            raise InputError(f"params.yaml: zoo.default {self.default!r} is not a zoo member ({', '.join(self.members)})")

@@ -1,0 +1,75 @@
+import pandas as pd
+import pytest
+
+from reprise.core.errors import InputError
+from reprise.core.findings import COLUMNS, collect, finding, findings_frame, paired_interval, render_markdown, verdict
+from reprise.core.paired import paired_difference
+
+
+def _row(**changes) -> dict:
+    row = {"study": "reuse", "claim": "UOT selection beats random selection", "comparison": "UOT − random", "target": "mnist",
+           "setting": "Table 1, K=10", "runs": 10, "mean": 1.0, "lo": 0.5, "hi": 1.5, "verdict": "beats"}
+    return {**row, **changes}
+
+
+def test_the_verdict_needs_the_whole_interval_on_one_side_of_zero():
+    assert verdict(0.01, 2.0) == "beats"
+    assert verdict(-2.0, -0.01) == "below"
+    assert verdict(-0.5, 0.5) == "within noise"
+    assert verdict(0.0, 1.0) == "within noise"  # an interval that touches zero does not exclude it
+    assert verdict(-1.0, 0.0) == "within noise"
+
+
+def test_the_interval_is_the_hull_of_both_so_its_verdict_is_the_paired_one():
+    # five seeds, all positive, one far larger: the bootstrap interval clears zero, the t-interval does not
+    result = paired_difference([0.1, 0.2, 0.1, 0.15, 3.0], [0, 0, 0, 0, 0])
+    lo, hi = paired_interval(result)
+    assert lo == min(result["boot_low"], result["t_low"]) < 0 < result["boot_low"]
+    assert hi == max(result["boot_high"], result["t_high"])
+    assert verdict(lo, hi) == result["verdict"] == "within noise"
+    clear = paired_difference([1.1, 1.2, 0.9, 1.0, 1.05], [0, 0, 0, 0, 0])
+    assert verdict(*paired_interval(clear)) == clear["verdict"] == "beats"
+    row = finding("zoo", "c", "A − B", "t", "s", clear)
+    assert row["runs"] == 5 and row["mean"] == pytest.approx(1.05) and row["verdict"] == "beats"
+
+
+def test_the_frame_orders_the_columns_and_keeps_them_when_empty():
+    shuffled = {key: _row()[key] for key in reversed(COLUMNS)}
+    frame = findings_frame([shuffled])
+    assert tuple(frame.columns) == COLUMNS
+    assert tuple(findings_frame([]).columns) == COLUMNS and findings_frame([]).empty
+
+
+@pytest.mark.parametrize("row, message", [
+    ({key: value for key, value in _row().items() if key != "runs"}, "missing runs"),
+    ({**_row(), "p": 0.01}, "unknown p"),
+    (_row(study="imagenet"), "unknown study 'imagenet'"),
+    (_row(lo=-0.1), "says 'beats' but its interval"),
+    (_row(lo=-2.0, hi=-1.0, verdict="loses to"), "says 'loses to'"),
+])
+def test_a_malformed_finding_is_one_line_naming_what_is_wrong(row, message):
+    with pytest.raises(InputError, match=message):
+        findings_frame([row])
+
+
+def test_collect_sorts_by_study_in_the_papers_order_then_claim_and_keeps_ties_in_order():
+    reuse = findings_frame([_row(claim="b claim", target="first"), _row(claim="a claim"), _row(claim="b claim", target="second")])
+    zoo = findings_frame([_row(study="zoo", claim="a zoo claim")])
+    checkpoints = findings_frame([_row(study="checkpoints", claim="a checkpoint claim")])
+    table = collect([checkpoints, zoo, reuse])
+    assert list(table["study"]) == ["reuse", "reuse", "reuse", "zoo", "checkpoints"]
+    assert list(table["claim"][:3]) == ["a claim", "b claim", "b claim"]
+    assert list(table["target"][1:3]) == ["first", "second"]
+    assert tuple(collect([]).columns) == COLUMNS
+
+
+def test_the_markdown_has_a_table_a_study_with_signed_two_decimal_numbers():
+    table = collect([findings_frame([_row(mean=1.2345, lo=0.5, hi=1.999)]),
+                     findings_frame([_row(study="zoo", claim="NCE ranks the zoo better than LEEP", comparison="NCE − LEEP",
+                                          mean=-0.031, lo=-0.25, hi=0.187, verdict="within noise")])])
+    text = render_markdown(table)
+    assert text.index("Which pre-training data") < text.index("Which pre-trained model") and "Which checkpoint" not in text
+    assert "| UOT selection beats random selection | UOT − random | mnist | Table 1, K=10 | 10 | +1.23 [+0.50, +2.00] | beats |" in text
+    assert "| −0.03 [−0.25, +0.19] | within noise |" in text
+    assert text.count("| claim | comparison |") == 2
+    assert render_markdown(pd.DataFrame(columns=list(COLUMNS))) == "No findings."
