@@ -88,7 +88,7 @@ def profiled(clone: Path, env: dict, targets: list[str], log_path: Path) -> tupl
 
 
 def _study(stage: str) -> str:
-    if "testbed" in stage:
+    if "testbed" in stage or stage.endswith("findings"):
         return "testbed suite"
     if stage.startswith("zoo"):
         return "model selection (zoo)"

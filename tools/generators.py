@@ -38,6 +38,7 @@ a column or a key is not there.
 - ``markdown file=F (table=N | paragraph=N)``: the N-th table or paragraph of a Markdown file a
   report wrote (``results/checkpoints/summary.md``), as it is.
 - ``findings [study=S]``: ``results/findings.csv`` by :func:`reprise.core.findings.render_markdown`.
+- ``stage_params stage=S [pipeline=dvc.yaml]``: the params a stage declares in its pipeline.
 
 Templates are Python format strings over the row's columns; ``{name!n}`` shows a method or score
 by its name in the docs (``uot`` → UOT, :data:`NAMES`); every negative number is written with the
@@ -63,6 +64,7 @@ from reprise.core.paired import paired_difference
 
 SOURCES = ("results/", "benchmarks/results/")
 PARAMS = ("params.yaml", "params.real.yaml", "suite/params.yaml")
+PIPELINES = ("dvc.yaml", "suite/dvc.yaml")
 NAMES = {
     "none": "plain fine-tuning", "uot": "UOT", "greedy": "Greedy-OT", "random": "random", "label": "label-based",
     "cotuning": "Co-Tuning", "uot (clusters)": "UOT (clusters)", "random (clusters)": "random (clusters)",
@@ -435,6 +437,20 @@ def findings(root: Path, study: str | None = None) -> str:
     return render_markdown(frame)
 
 
+def stage_params(root: Path, stage: str, pipeline: str = "dvc.yaml") -> str:
+    """The params a stage of ``pipeline`` (``dvc.yaml`` or ``suite/dvc.yaml``) declares, as code
+    spans (``—`` for none): the list ``tools/dvc_deps.py`` writes from the stage's ``READS``."""
+    if pipeline not in PIPELINES:
+        raise GeneratorError(f"pipeline={pipeline!r}: one of {', '.join(PIPELINES)}")
+    stages = yaml.safe_load((root / pipeline).read_text())["stages"]
+    if stage not in stages:
+        raise GeneratorError(f"{pipeline} has no stage {stage!r}")
+    names = []
+    for entry in stages[stage].get("do", stages[stage]).get("params", []):
+        names += [f"{file}: {n}" for file, keys in entry.items() for n in keys] if isinstance(entry, dict) else [str(entry)]
+    return ", ".join(f"`{name.replace('${key}', '<member>')}`" for name in names) or "—"
+
+
 GENERATORS: dict[str, Callable[..., str]] = {
-    f.__name__: f for f in (param, value, table, pivot, paired, paired_table, markdown, findings)
+    f.__name__: f for f in (param, value, table, pivot, paired, paired_table, markdown, findings, stage_params)
 }
