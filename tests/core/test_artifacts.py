@@ -73,6 +73,7 @@ def test_a_figure_is_written_atomically(tmp_path):
 KILLED_WRITER = """
 import os, signal, sys
 from reprise.core.artifacts import atomic_path
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises KeyboardInterrupt even where a background launch ignores SIGINT
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_bytes(b"half of a new")
     os.kill(os.getpid(), getattr(signal, sys.argv[2]))
