@@ -57,8 +57,8 @@ def trajectory_summary(seeds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _per_seed(seeds: pd.DataFrame, column: str) -> pd.DataFrame:
-    """``column`` as a table epoch × seed."""
+def per_seed(seeds: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``column`` as a table epoch × seed (the pairing of every paired difference of the study)."""
     return seeds.pivot(index="epoch", columns="seed", values=column).sort_index()
 
 
@@ -82,7 +82,7 @@ def finding(seeds: pd.DataFrame) -> dict:
     last = epochs[-1]
     best_fe = int(summary.loc[summary["fe"].idxmax(), "epoch"])
     best_ft = int(summary.loc[summary["ft"].idxmax(), "epoch"])
-    fe, ft = _per_seed(seeds, "fe_acc") * 100, _per_seed(seeds, "ft_acc") * 100
+    fe, ft = per_seed(seeds, "fe_acc") * 100, per_seed(seeds, "ft_acc") * 100
     fe_gap, ft_gain = _paired(fe.loc[best_fe], fe.loc[last]), _paired(ft.loc[last], ft.loc[best_fe])
     fe_middle = best_fe != last and fe_gap["verdict"] == "beats"
     ft_later = best_fe != last and ft_gain["verdict"] == "beats"
@@ -152,12 +152,12 @@ def correlations(seeds: pd.DataFrame, against: str = "ft_acc") -> dict:
         if len(x) > 1 and np.all(np.isfinite(x)) and np.ptp(x) > 0 and np.ptp(y) > 0:
             entry["pearson"] = _finite(pearsonr(x, y).statistic)
             entry["kendall_tau"] = _finite(kendalltau(x, y).statistic)
-            per_seed = []
+            taus = []
             for _, part in seeds.groupby("seed", sort=True):
                 part = part.sort_values("epoch")
-                per_seed.append(_finite(kendalltau(part[score], part[against]).statistic))
-            entry["kendall_tau_per_seed"] = per_seed
-            valid = [t for t in per_seed if t is not None]
+                taus.append(_finite(kendalltau(part[score], part[against]).statistic))
+            entry["kendall_tau_per_seed"] = taus
+            valid = [t for t in taus if t is not None]
             if valid:
                 entry["kendall_tau_seed_mean"], entry["kendall_tau_seed_std"] = _mean_std(valid)
         out[score] = entry

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reprise.checkpoints.analysis import per_seed
 from reprise.core.findings import finding, findings_frame
 from reprise.core.paired import paired_difference
 
@@ -31,8 +32,7 @@ def checkpoint_findings(seeds: pd.DataFrame, target: str, setting: str = "") -> 
     fine-tuning length) name where it was measured. The claims along the run need two
     checkpoints, and every claim two seeds; those it cannot test are left out.
     """
-    fe = seeds.pivot(index="seed", columns="epoch", values="fe_acc").sort_index(axis=1) * 100
-    ft = seeds.pivot(index="seed", columns="epoch", values="ft_acc").sort_index(axis=1) * 100
+    fe, ft = (per_seed(seeds, column).T * 100 for column in ("fe_acc", "ft_acc"))  # seed × epoch, in points
     if len(fe) < 2:
         return findings_frame([])
     epochs = list(fe.columns)
