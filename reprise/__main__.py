@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.core.artifacts import check_outputs, read_csv, read_npy, write_csv, write_parquet
+from reprise.core.artifacts import FIGURE_FORMATS, check_figure_path, check_outputs, read_csv, read_npy, write_csv, write_parquet
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
 from reprise.core.errors import InputError
@@ -81,6 +81,8 @@ def _check_score_args(args: argparse.Namespace) -> None:
         raise InputError(f"--method must be uot, greedy or random, got {args.method!r}")
     if args.block_rows is not None and args.block_rows < 1:
         raise InputError(f"--block-rows must be a positive number of rows, got {args.block_rows}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.memory_budget is not None and not args.memory_budget >= 0:
         raise InputError(f"--memory-budget must be a non-negative number of GB, got {args.memory_budget}")
     outputs = [("--out", args.out)] + ([("--cost-cache", args.cost_cache)] if args.cost_cache is not None else [])
@@ -115,6 +117,8 @@ def _read_concepts(path: str) -> np.ndarray:
 
 
 def _compare(args: argparse.Namespace) -> None:
+    if args.plot is not None:
+        check_figure_path("--plot", args.plot)
     outputs = [(flag, path) for flag, path in (("--out", args.out), ("--plot", args.plot)) if path is not None]
     check_outputs(outputs, [("RESULTS", path) for path in args.results])
     table = pd.concat([read_csv(path) for path in args.results], ignore_index=True)
@@ -178,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("--against", nargs="+", default=["none", "random"], help="reference methods (default: none random)")
     pairs.add_argument("--value", default="top1", help="the column compared (default top1; higher is better)")
     pairs.add_argument("--out", default=None, help="CSV of every comparison")
-    pairs.add_argument("--plot", default=None, help="figure of the intervals (.png, .pdf, .svg)")
+    pairs.add_argument("--plot", default=None, help=f"figure of the intervals ({', '.join('.' + f for f in FIGURE_FORMATS)})")
     pairs.set_defaults(run=_compare)
     return parser
 

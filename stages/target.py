@@ -9,7 +9,7 @@ from reprise.core.stage import run_stage
 from reprise.world.settings import TargetSettings
 from reprise.world.targets import folder_target, handwriting_target
 
-READS = (MODE, TargetSettings, RealSettings.keys("target_train_dir", "target_test_dir", "target_concept", "index_workers", "bad_images"))
+READS = (MODE, TargetSettings, RealSettings.keys("target_train_dir", "target_test_dir", "target_concept", "index_workers", "bad_images", "max_image_pixels"))
 
 
 def main(p) -> None:
@@ -17,7 +17,7 @@ def main(p) -> None:
         real = p.real
         splits = folder_target(
             real_input(real, "target_train_dir", "folder"), real_input(real, "target_test_dir", "folder"), real.target_concept,
-            real.index_workers, real.bad_images,
+            real.index_workers, real.bad_images, real.max_image_pixels,
         )
     else:
         t = p.target

@@ -8,7 +8,7 @@ from reprise.core.stage import run_stage
 from reprise.world.settings import WorldSettings
 from reprise.world.source_pool import embedded_pool, folder_pool
 
-READS = (MODE, WorldSettings, RealSettings.keys("source_dir", "source_concepts", "index_workers", "bad_images"))
+READS = (MODE, WorldSettings, RealSettings.keys("source_dir", "source_concepts", "index_workers", "bad_images", "max_image_pixels"))
 
 
 def main(p) -> None:
@@ -16,7 +16,8 @@ def main(p) -> None:
     if p.mode == "real":
         real = p.real
         concepts = real_input(real, "source_concepts") if real.source_concepts else None
-        pool, val = folder_pool(real_input(real, "source_dir", "folder"), concepts, world.val_per_class, real.index_workers, real.bad_images)
+        pool, val = folder_pool(real_input(real, "source_dir", "folder"), concepts, world.val_per_class, real.index_workers, real.bad_images,
+                                 real.max_image_pixels)
     else:
         pool, val = embedded_pool(world.concepts, world.images_per_class, world.val_per_class, world.seed)
     val.write(POOL_VAL_TABLE)

@@ -11,6 +11,7 @@ unreadable file into a one-line :class:`~reprise.core.errors.InputError` naming 
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -22,7 +23,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from reprise.core.errors import InputError
+from reprise.core.errors import InputError, first_line
 
 
 def _read_umask() -> int:
@@ -34,24 +35,53 @@ def _read_umask() -> int:
 UMASK = _read_umask()  # read once: os.umask can only be read by setting it
 
 
+FIGURE_FORMATS = ("png", "pdf", "svg")  # what write_figure writes byte-identically run to run
+# Metadata that would make the same figure different bytes: the creation date (PDF, SVG) and the
+# software version (PDF); SVG's random ids are fixed by its hash salt.
+_FIGURE_METADATA = {"pdf": {"CreationDate": None, "Producer": None, "Creator": None}, "svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
+_TEMP_PREFIX_CHARS = 64  # of the destination's name in its temporary file's name
+NAME_MAX = 255  # bytes in a file name, on Linux's and macOS's file systems
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the destination's folder; rename it onto ``path`` on success.
 
-    The file gets the mode of the file it replaces, or a new file's usual mode (``0o666`` less
-    the umask), not the ``0o600`` of a temporary file.
+    The file gets the permission bits of the file it replaces, or a new file's usual mode
+    (``0o666`` less the umask), not the ``0o600`` of a temporary file; set-user-ID, set-group-ID
+    and sticky bits are never carried over. A write that the system refuses (a full disk, a quota,
+    a read-only folder) is a one-line :class:`InputError` naming ``path``, with nothing left there.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{_printable(path.name)[:_TEMP_PREFIX_CHARS]}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         yield Path(tmp)
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~UMASK)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~UMASK)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}; {_os_fix(exc)}") from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _printable(name: str) -> str:
+    """``name`` with any byte that is not UTF-8 (kept by Python as a lone surrogate) replaced, so
+    that libraries that encode paths as UTF-8 can write the temporary file."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or first_line(exc)
+
+
+def _os_fix(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "No space left" in str(exc):
+        return "free some space (or write elsewhere) and rerun"
+    return "check the folder's permissions and free space, and rerun"
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
@@ -98,10 +128,23 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def write_figure(fig, path: str | Path) -> None:
-    """Save a matplotlib figure in the format of ``path``'s suffix (PNG: no date in its metadata,
-    so the same figure is the same bytes)."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
+    """Save a matplotlib figure in the format of ``path``'s suffix, one of
+    :data:`FIGURE_FORMATS` (checked first by :func:`check_figure_path`), with no date, version or
+    random id in it, so the same figure is the same bytes."""
+    import matplotlib
+
+    fmt = check_figure_path("figure", path)
+    with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "reprise"}):
+        fig.savefig(tmp, format=fmt, metadata=_FIGURE_METADATA[fmt])
+
+
+def check_figure_path(name: str, path: str | Path) -> str:
+    """The format of a figure path from its suffix; another suffix is a one-line
+    :class:`InputError` naming ``name`` (the flag or param that sets the path)."""
+    fmt = Path(path).suffix.lstrip(".").lower()
+    if fmt not in FIGURE_FORMATS:
+        raise InputError(f"{name} {path} must end in {', '.join('.' + f for f in FIGURE_FORMATS)}; choose one of those suffixes")
+    return fmt
 
 
 def check_outputs(outputs: list[tuple[str, str | Path]], inputs: list[tuple[str, str | Path]]) -> None:
@@ -114,6 +157,7 @@ def check_outputs(outputs: list[tuple[str, str | Path]], inputs: list[tuple[str,
     taken = [(name, Path(path)) for name, path in inputs]
     for name, path in outputs:
         path = Path(path)
+        _check_name(name, path)  # first: a name too long makes every look at the path fail
         for other, other_path in taken:
             if _same_file(path, other_path):
                 raise InputError(f"{name} {path} is the same file as {other} {other_path}, which writing would destroy; choose another {name}")
@@ -125,6 +169,13 @@ def _same_file(a: Path, b: Path) -> bool:
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
+
+
+def _check_name(name: str, path: Path) -> None:
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise InputError(f"{name} {path} cannot be written: the name {part[:40]!r}... is {len(os.fsencode(part))} bytes, "
+                             f"more than the {NAME_MAX} that file systems allow; choose a shorter {name}")
 
 
 def _check_writable(name: str, path: Path) -> None:
@@ -143,8 +194,12 @@ def _check_writable(name: str, path: Path) -> None:
 
 def existing(path: str | Path) -> Path:
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"missing file {path}: run the stage that writes it first (dvc repro)")
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"missing file {path}: run the stage that writes it first (dvc repro), or correct the path") from None
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {_os_reason(exc)}; correct the path") from exc
     return path
 
 
@@ -167,12 +222,22 @@ def read_csv(path: str | Path) -> pd.DataFrame:
 
 
 def read_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
+    """A ``.npy`` array (memory-mapped with ``mmap``), in the machine's byte order: a big-endian
+    file is read into memory in native order. A ``.npz`` archive, a pickled array or any other
+    file is a one-line :class:`InputError`."""
     try:
-        return np.load(existing(path), mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = np.load(existing(path), mmap_mode="r" if mmap else None, allow_pickle=False)
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"cannot read {path} as a NumPy .npy array ({exc}); check the file") from exc
+        raise InputError(f"cannot read {path} as a NumPy .npy array ({first_line(exc)}); check the file") from exc
+    if isinstance(array, np.lib.npyio.NpzFile):
+        names = ", ".join(array.files[:3])
+        array.close()
+        raise InputError(f"{path} is a .npz archive (arrays {names}), not a .npy array; save the one array with numpy.save")
+    if not array.dtype.isnative:
+        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
+    return array
 
 
 def read_json(path: str | Path):

@@ -7,3 +7,10 @@ stage script can print it as-is and exit without a traceback.
 
 class InputError(ValueError):
     """Bad input: a missing path, a corrupt image, NaN features, an impossible parameter."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message, at most ``limit`` characters, or its type's name
+    when the message is empty (a library's error quoted inside a one-line message)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

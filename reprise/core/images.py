@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from reprise.core.artifacts import read_npy, read_parquet, write_npy, write_parquet
 from reprise.core.errors import InputError
@@ -281,23 +281,27 @@ def _match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
 
 
 def random_resized_box(width: int, height: int, generator: torch.Generator) -> tuple[int, int, int, int]:
-    """``(left, top, right, bottom)`` of a random resized crop, as torchvision's
-    ``RandomResizedCrop`` draws it (area share and log aspect uniform; ten tries, then the
-    centre crop at the nearest allowed aspect)."""
+    """``(left, top, right, bottom)`` of a random resized crop, drawn as torchvision's
+    ``RandomResizedCrop.get_params`` draws it from the same generator state, so the same box: area
+    share and log aspect uniform (in float32), ten tries, then the centre crop at the nearest
+    allowed aspect (the whole width of a tall image, the whole height of a wide one)."""
     area = width * height
-    log_ratio = (math.log(RESIZED_CROP_RATIO[0]), math.log(RESIZED_CROP_RATIO[1]))
+    log_ratio = torch.log(torch.tensor(RESIZED_CROP_RATIO))
     for _ in range(10):
-        u = torch.rand(2, generator=generator).tolist()
-        target = area * (RESIZED_CROP_SCALE[0] + u[0] * (RESIZED_CROP_SCALE[1] - RESIZED_CROP_SCALE[0]))
-        ratio = math.exp(log_ratio[0] + u[1] * (log_ratio[1] - log_ratio[0]))
+        target = area * torch.empty(1).uniform_(*RESIZED_CROP_SCALE, generator=generator).item()
+        ratio = torch.exp(torch.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1]), generator=generator)).item()
         w, h = round(math.sqrt(target * ratio)), round(math.sqrt(target / ratio))
         if 0 < w <= width and 0 < h <= height:
-            left = int(torch.randint(width - w + 1, (1,), generator=generator))
-            top = int(torch.randint(height - h + 1, (1,), generator=generator))
+            top = int(torch.randint(0, height - h + 1, size=(1,), generator=generator))
+            left = int(torch.randint(0, width - w + 1, size=(1,), generator=generator))
             return left, top, left + w, top + h
     ratio = width / height
-    w, h = (width, round(width / RESIZED_CROP_RATIO[1])) if ratio > RESIZED_CROP_RATIO[1] else (
-        (round(height * RESIZED_CROP_RATIO[0]), height) if ratio < RESIZED_CROP_RATIO[0] else (width, height))
+    if ratio < min(RESIZED_CROP_RATIO):
+        w, h = width, round(width / min(RESIZED_CROP_RATIO))
+    elif ratio > max(RESIZED_CROP_RATIO):
+        w, h = round(height * max(RESIZED_CROP_RATIO)), height
+    else:
+        w, h = width, height
     left, top = (width - w) // 2, (height - h) // 2
     return left, top, left + w, top + h
 
@@ -316,13 +320,24 @@ def random_resized_crops(raw: torch.Tensor, spec: ImageSpec, seeds: np.ndarray) 
     return torch.stack(out)
 
 
+def open_image(path: str) -> Image.Image:
+    """Open an image file with Pillow (lazily: the header only). Pillow's own size guard is off:
+    the limit is ``real.max_image_pixels``, checked for every file when its folder is indexed
+    (:mod:`reprise.core.image_folder`), so decoding never refuses an indexed image."""
+    return Image.open(path)
+
+
+Image.MAX_IMAGE_PIXELS = None  # see open_image
+
+
 def decode_image(path: str, size: int, channels: int, seed: int | None = None, flip: bool = False) -> torch.Tensor:
-    """Read one image file as uint8 ``[C, size, size]``: with no ``seed``, the evaluation crop
-    (shorter side to ``size / 0.875``, centre square); with one, a random resized crop and (when
-    ``flip``) a horizontal flip drawn from it. 16-bit images are scaled to 8 bits, not clipped."""
+    """Read one image file as uint8 ``[C, size, size]``, upright (its EXIF orientation applied, as
+    a phone photo is shown): with no ``seed``, the evaluation crop (shorter side to
+    ``size / 0.875``, centre square); with one, a random resized crop and (when ``flip``) a
+    horizontal flip drawn from it. 16-bit images are scaled to 8 bits, not clipped."""
     try:
-        with Image.open(path) as img:
-            img = _to_8_bit(img).convert("L" if channels == 1 else "RGB")
+        with open_image(path) as img:
+            img = _to_8_bit(ImageOps.exif_transpose(img)).convert("L" if channels == 1 else "RGB")
             w, h = img.size
             if seed is None:
                 side = max(size, round(size / CENTRE_CROP_SHARE))

@@ -69,6 +69,10 @@ def compare(table: pd.DataFrame, *, against: Sequence[str] = ("none", "random"),
     if missing:
         raise InputError(f"the results have no column {', '.join(map(repr, missing))}; "
                          f"give one row per seed with the columns {', '.join(REQUIRED)}, {value}")
+    if value in REQUIRED:
+        raise InputError(f"the compared value {value!r} is one of the columns that name a row ({', '.join(REQUIRED)}); "
+                         "give a result column, such as top1")
+    table = table.assign(**{value: _numbers(table[value], value)})
     repeated = table.duplicated([*REQUIRED], keep=False)
     if repeated.any():
         first = table[repeated].iloc[0]
@@ -89,6 +93,19 @@ def compare(table: pd.DataFrame, *, against: Sequence[str] = ("none", "random"),
                 rows.append({**dict(zip(KEY, key)), "method": method, "against": reference,
                              **paired_difference(both[method], both[reference])})
     return pd.DataFrame(rows)
+
+
+def _numbers(column: pd.Series, name: str) -> pd.Series:
+    """A result column as float64; a value that is not a number, or not finite, is an
+    :class:`InputError` naming its row (an empty cell is a seed not run, dropped when pairing)."""
+    numbers = pd.to_numeric(column, errors="coerce").astype(np.float64)
+    bad = (numbers.isna() & column.notna()) | np.isinf(numbers)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        shown = repr(column.iloc[row]) if isinstance(column.iloc[row], str) else str(numbers.iloc[row])
+        raise InputError(f"{name} of row {row + 1} is {shown}, not a finite number ({int(bad.sum())} such rows); "
+                         f"give every {name} as a number")
+    return numbers
 
 
 def plot_intervals(comparison: pd.DataFrame, path, value: str = "top1") -> None:

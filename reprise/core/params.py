@@ -6,18 +6,40 @@ from pathlib import Path
 
 import yaml
 
-from reprise.core.errors import InputError
+from reprise.core.errors import InputError, first_line
+
+
+class _DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader refusing a key given twice in one mapping (the safe loader keeps the
+    last value, so the first would be silently ignored)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise _DuplicateKey(f"key {key!r} appears twice in one section (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
+                                    "keep one of them")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
 
 
 def load_params(path: str | Path = "params.yaml") -> dict:
-    """The params file as a nested dict; a missing or malformed file is an :class:`InputError`."""
+    """The params file as a nested dict; a missing or malformed file, or a key given twice in one
+    section, is an :class:`InputError`."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"missing {path}: run from the repository root, where params.yaml lives")
     try:
-        params = yaml.safe_load(path.read_text())
+        params = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
+    except _DuplicateKey as exc:
+        raise InputError(f"{path}: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{path} is not valid YAML: {first_line(exc)}") from exc
     if not isinstance(params, dict):
         raise InputError(f"{path} must hold a mapping of sections (world, pretrain, uot, ...)")
     return params

@@ -36,6 +36,7 @@ class RealSettings(SectionSettings):
     image_size: int = key(COUNT)
     index_workers: int | None = key(Nullable(COUNT))
     bad_images: str = key(Choice("fail", "skip"))
+    max_image_pixels: int = key(COUNT)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from reprise.core.artifacts import atomic_path, existing
 from reprise.core.backbones import torchvision_backbone
 from reprise.core.checkpoints import backbone_checkpoint
 from reprise.core.contrastive import ProjectionHead
-from reprise.core.errors import InputError
+from reprise.core.errors import InputError, first_line
 from reprise.core.images import imagenet_spec
 
 WEIGHT_FORMATS = ("torchvision", "moco_v2")
@@ -52,6 +52,8 @@ def read_weights(path: str | Path) -> dict:
     """The dict in a weights file: ``.safetensors``, or a torch file loaded with
     ``weights_only=True`` (tensors, numbers, strings and containers only; no code runs)."""
     path = existing(path)
+    if path.stat().st_size == 0:
+        raise InputError(f"cannot load weights {path}: the file is empty (0 bytes); check the file or download it again")
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -59,7 +61,7 @@ def read_weights(path: str | Path) -> dict:
             return load_file(path)
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise InputError(f"cannot load weights {path} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); check the file") from exc
+        raise InputError(f"cannot load weights {path} ({type(exc).__name__}: {first_line(exc)}); check the file") from exc
 
 
 def import_moco_v2(path: str | Path) -> tuple[nn.Module, ProjectionHead]:

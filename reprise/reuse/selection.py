@@ -157,7 +157,9 @@ def score_units(
     target_units, target_weights = pad_targets(targets, device, dtype)
     rows = FeatureCost(group.rows(source), target_units, cost, eps_c, block_rows, cost_cache, device, dtype)
     if method == "greedy":
-        return UnitScores(group.gather(_greedy_scores(rows, target_weights)).cpu().numpy(), method)
+        scores = group.gather(_greedy_scores(rows, target_weights)).cpu().numpy()
+        _refuse_degenerate(scores, "Greedy-OT scores", rows, eps=None)
+        return UnitScores(scores, method)
 
     weights = _source_weights(source_weights, n)
     result = sinkhorn_uot(
@@ -173,6 +175,7 @@ def score_units(
         sharded=group.sharded,
     )
     log_scores = group.gather(result.log_scores).cpu().numpy().astype(np.float64)
+    _refuse_degenerate(log_scores, "UOT scores (log P1)", rows, eps)
     solver = {
         "n_iter": result.n_iter,
         "converged": result.converged,
@@ -180,7 +183,7 @@ def score_units(
         "log_score_min": float(log_scores.min()),
         "log_score_max": float(log_scores.max()),
         "kernel": "in memory" if result.in_memory else "streamed",
-        "warnings": _solver_warnings(result, log_scores, eps_c, tol, max_iter),
+        "warnings": _solver_warnings(result, tol, max_iter),
     }
     timing = {"kernel_bytes": result.kernel_bytes, "iteration_seconds": result.iteration_seconds, "gb_per_second": result.gb_per_second}
     for message in solver["warnings"]:
@@ -200,19 +203,49 @@ def _check_inputs(source, targets, method: str, cost: str | None, group: "RowSha
         _check_features(t, "target features", dims_of=source, nonzero=cost == "cos")
 
 
-def _solver_warnings(result, log_scores: np.ndarray, eps_c: float, tol: float, max_iter: int) -> list[str]:
-    """What makes a UOT ranking doubtful: no convergence, or every P1 equal to within the
-    solver's precision (``eps_c`` so large that the cost no longer tells units apart)."""
-    warnings = []
-    if not result.converged:
-        warnings.append(f"the UOT solver stopped at max_iter = {max_iter} without converging (change {result.err:.3g}, tol {tol:g}); "
-                        "the scores are not the optimum: raise max_iter")
-    resolution = 8 * torch.finfo(result.log_scores.dtype).eps  # a few float steps of log P1
-    span = log_scores.max(axis=1) - log_scores.min(axis=1)
-    if log_scores.shape[1] > 1 and (span <= resolution * np.maximum(1.0, np.abs(log_scores).max(axis=1))).any():
-        warnings.append(f"eps_c = {eps_c:g} makes every P1 score equal to within the solver's precision (log P1 spans {span.min():.3g}): "
-                        "the ranking is arbitrary; lower eps_c (the paper's: 0.01)")
-    return warnings
+def _solver_warnings(result, tol: float, max_iter: int) -> list[str]:
+    """What makes a UOT ranking doubtful without making it meaningless: no convergence."""
+    if result.converged:
+        return []
+    return [f"the UOT solver stopped at max_iter = {max_iter} without converging (change {result.err:.3g}, tol {tol:g}); "
+            "the scores are not the optimum: raise max_iter"]
+
+
+def _refuse_degenerate(values: np.ndarray, what: str, rows: FeatureCost, eps: float | None) -> None:
+    """Refuse scores ``[B, n]`` that rank nothing: a value that is not finite, or every value of a
+    target set equal to within a few float steps of the solver's precision. The error names the
+    cause that the cost shows (:func:`_degenerate_cause`)."""
+    if not np.isfinite(values).all():
+        problem = "are not finite"
+    else:
+        resolution = 8 * torch.finfo(rows.dtype).eps
+        span = values.max(axis=1) - values.min(axis=1)
+        if values.shape[1] < 2 or not (span <= resolution * np.maximum(1.0, np.abs(values).max(axis=1))).any():
+            return
+        problem = "are all equal"
+    raise InputError(f"the {what} {problem}, so they rank nothing: {_degenerate_cause(rows, eps)}")
+
+
+def _degenerate_cause(rows: FeatureCost, eps: float | None) -> str:
+    """Why scores came out degenerate, read from the cost of up to 4096 source rows: a cost that
+    overflows, an entropic ε too small for the cost, or a cost (over ε for UOT) too flat to tell
+    units apart; else the relaxations."""
+    _, cost = rows.sample(max(1, -(-rows.n_rows // 4096)))
+    finfo = torch.finfo(rows.dtype)
+    setting = f"eps_c = {rows.eps_c:g}" + (f", eps = {eps:g}" if eps is not None else "")
+    if not torch.isfinite(cost).all():
+        return (f"the {rows.cost} cost overflows {str(rows.dtype).removeprefix('torch.')} ({setting}): divide the features by a constant, "
+                "raise eps_c, or solve in float64")
+    high = float(cost.max())
+    if eps is not None and high / eps > 1 / finfo.eps:
+        return f"eps = {eps:g} is too small for costs up to {high:.3g} (C/eps reaches {high / eps:.3g}); raise eps (the paper's: 1)"
+    scale = eps if eps is not None else 1.0
+    apart = float((cost - cost[:, :1, :]).abs().max()) / scale  # how far the source units' costs are from one another
+    if apart <= 8 * finfo.eps * max(1.0, high / scale):
+        return (f"the source units' costs{' over eps' if eps is not None else ''} differ by at most {apart:.3g} ({setting}), too little to "
+                "tell them apart: lower eps_c (the paper's: 0.01)" + (" or eps (the paper's: 1)" if eps is not None else "")
+                + ", or check that source and target features come from the same layer, at the same scale")
+    return f"the costs span {float(cost.max() - cost.min()):.3g} ({setting}); check eps, tau1 and tau2 (the paper's: 1, 1, 100)"
 
 
 def top_k(scores: UnitScores, k: int, batch: int = 0) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reprise.core.errors import InputError
-from reprise.core.image_folder import index_image_folder
+from reprise.core.image_folder import MAX_IMAGE_PIXELS, index_image_folder
 from reprise.core.images import ImageTable
 from reprise.world.glyphs import CONCEPTS, glyph_classes, render_pool
 
@@ -24,13 +24,14 @@ def embedded_pool(concepts, images_per_class: int, val_per_class: int, seed: int
 
 
 def folder_pool(
-    source_dir: str, concepts_csv: str | None, val_per_class: int, workers: int | None = None, bad_images: str = "fail"
+    source_dir: str, concepts_csv: str | None, val_per_class: int, workers: int | None = None, bad_images: str = "fail",
+    max_pixels: int = MAX_IMAGE_PIXELS,
 ) -> tuple[ImageTable, ImageTable]:
     """An ImageFolder pool; concepts from an optional CSV (``class_name, concept``), else each
     class is its own concept. The held-out set is the first ``val_per_class`` images of every
-    class (real mode imports its weights, so it is only a sanity check). ``workers`` and
-    ``bad_images``: :func:`~reprise.core.image_folder.index_image_folder`."""
-    index = index_image_folder(source_dir, workers=workers, bad_images=bad_images)
+    class (real mode imports its weights, so it is only a sanity check). ``workers``,
+    ``bad_images`` and ``max_pixels``: :func:`~reprise.core.image_folder.index_image_folder`."""
+    index = index_image_folder(source_dir, workers=workers, bad_images=bad_images, max_pixels=max_pixels)
     if concepts_csv:
         table = pd.read_csv(concepts_csv)
         if not {"class_name", "concept"} <= set(table.columns):

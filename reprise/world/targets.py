@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reprise.core.image_folder import index_image_folder
+from reprise.core.image_folder import MAX_IMAGE_PIXELS, index_image_folder
 from reprise.core.images import ImageTable
 from reprise.world.glyphs import glyph_classes, render_pool
 from reprise.world.handwriting import load_handwriting
@@ -35,13 +35,15 @@ def handwriting_target(name: str, labels_per_class: int, test_per_class: int | N
 
 
 def folder_target(
-    train_dir: str, test_dir: str, concept: str | None, workers: int | None = None, bad_images: str = "fail"
+    train_dir: str, test_dir: str, concept: str | None, workers: int | None = None, bad_images: str = "fail",
+    max_pixels: int = MAX_IMAGE_PIXELS,
 ) -> TargetSplits:
-    """ImageFolder training and test directories with the same classes (real mode); ``workers``
-    and ``bad_images``: :func:`~reprise.core.image_folder.index_image_folder`."""
-    train = index_image_folder(train_dir, workers=workers, bad_images=bad_images)
+    """ImageFolder training and test directories with the same classes (real mode); ``workers``,
+    ``bad_images`` and ``max_pixels``: :func:`~reprise.core.image_folder.index_image_folder`."""
+    checks = {"workers": workers, "bad_images": bad_images, "max_pixels": max_pixels}
+    train = index_image_folder(train_dir, **checks)
     class_names = list(dict.fromkeys(train["class_name"]))
-    test = index_image_folder(test_dir, class_names=class_names, workers=workers, bad_images=bad_images)
+    test = index_image_folder(test_dir, class_names=class_names, **checks)
     meta = {"name": str(train_dir), "concept": concept, "class_names": class_names}
     return TargetSplits(ImageTable(train), ImageTable(test), meta)
 

@@ -6,6 +6,7 @@ from threadpoolctl import threadpool_limits
 
 from builders import clustered
 from reprise.core.errors import InputError
+from reprise.reuse.cost import CostCache
 from reprise.reuse.selection import UnitScores, score_units, scores_table, top_k
 
 
@@ -35,7 +36,23 @@ def test_numpy_torch_and_streamed_inputs_agree(tmp_path):
     memmapped = score_units(np.load(tmp_path / "source.npy", mmap_mode="r"), target, block_rows=100).scores
     for other in (as_torch, streamed, cached, memmapped):
         np.testing.assert_allclose(other, reference, rtol=1e-9)
-    assert (tmp_path / "cost.bin").stat().st_size == 500 * 5 * 8
+    header = len(CostCache.MAGIC) + 65  # the magic line and the digest's line
+    assert (tmp_path / "cost.bin").stat().st_size == header + 500 * 5 * 8
+
+
+def test_a_cost_cache_is_reused_only_by_the_same_inputs(tmp_path):
+    source, target = clustered(1, n_source=300)
+    cache = tmp_path / "cost.bin"
+    first = score_units(source, target, block_rows=64, cost_cache=cache).scores
+    written = cache.stat()
+    again = score_units(source, target, block_rows=64, cost_cache=cache).scores
+    assert cache.stat().st_ino == written.st_ino and cache.stat().st_mtime_ns == written.st_mtime_ns  # read, not rewritten
+    np.testing.assert_array_equal(again, first)
+    other = source[::-1].copy()
+    for changed in (dict(source=other, target=target, eps_c=0.01), dict(source=source, target=target, eps_c=0.02)):
+        solo = score_units(**changed).scores
+        np.testing.assert_allclose(score_units(**changed, block_rows=64, cost_cache=cache).scores, solo, rtol=1e-6)
+        assert cache.stat().st_ino != written.st_ino  # replaced, atomically
 
 
 def test_greedy_is_minus_the_mean_cost():
@@ -146,14 +163,42 @@ def test_the_solver_report_gives_the_range_of_log_p1_and_its_warnings(capsys):
     assert capsys.readouterr().err == f"warning: {stopped['warnings'][0]}\n"
 
 
-def test_an_eps_c_that_makes_every_score_equal_is_a_warning(capsys):
+@pytest.mark.parametrize("settings,cause", [
+    (dict(eps_c=1e9), "the source units' costs over eps differ by at most"),
+    (dict(eps=1e300), "lower eps_c (the paper's: 0.01) or eps (the paper's: 1)"),
+    (dict(eps=1e-30), "eps = 1e-30 is too small for costs up to"),
+])
+def test_settings_that_make_every_score_equal_are_refused_with_their_cause(settings, cause):
     source, target = random_features()
-    solver = score_units(source, target, eps_c=1e9).solver
-    assert solver["log_score_max"] == solver["log_score_min"]
-    assert any("eps_c = 1e+09 makes every P1 score equal" in w for w in solver["warnings"])
-    assert "warning: eps_c = 1e+09 makes every P1 score equal" in capsys.readouterr().err
+    with pytest.raises(InputError, match="are all equal, so they rank nothing") as refused:
+        score_units(source, target, **settings)
+    assert cause in str(refused.value)
     score_units(source, target, eps_c=0.01)
-    assert capsys.readouterr().err == ""
+
+
+def test_a_cost_that_overflows_is_refused_not_written_as_nan():
+    source, target = random_features()
+    with pytest.raises(InputError, match="the l2 cost overflows float32") as refused:
+        score_units(source * np.float32(1e30), target * np.float32(1e30), cost="l2", eps_c=1e-10)
+    assert "are not finite" in str(refused.value)
+
+
+def test_a_target_far_from_every_source_unit_is_refused_with_its_cause():
+    source, target = random_features()
+    with pytest.raises(InputError, match="check that source and target features come from the same layer, at the same scale"):
+        score_units(source * np.float32(1e-30), target, cost="l2")
+
+
+@pytest.mark.parametrize("method,cost", [("uot", "cos"), ("uot", "l2"), ("greedy", "l2")])
+@pytest.mark.parametrize("scale", [1e-25, 1e20])
+def test_features_at_any_finite_scale_rank_as_at_scale_one(method, cost, scale):
+    """The squares of features at 1e-25 underflow in float32 and those at 1e20 overflow: the cosine
+    normalisation and the l2 distance rescale such rows instead of giving NaN or equal scores."""
+    source, target = (x.astype(np.float32) for x in clustered(3))
+    reference = score_units(source, target, method, cost=cost, eps_c=0.1)
+    scaled = score_units(source * np.float32(scale), target * np.float32(scale), method, cost=cost, eps_c=0.1 * (scale if cost == "l2" else 1))
+    assert np.isfinite(scaled.ranked_values()).all()
+    np.testing.assert_array_equal(scaled.ranks(), reference.ranks())
 
 
 def test_ties_that_decide_the_top_k_are_a_warning(capsys):
