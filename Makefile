@@ -1,5 +1,6 @@
 # Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite,
-# `make suite` runs the testbed suite (suite/dvc.yaml: the UOT paper's experiments, about an hour).
+# `make suite` runs the testbed suite (suite/dvc.yaml: the UOT paper's experiments, about an hour), `make fuzz` the fuzz
+# tests with a long budget (FUZZ_EXAMPLES examples each, default 2000; make test runs them with a short one).
 # All create .venv on first use: the pinned torch builds (requirements.txt), then this package with its
 # test extra (pyproject.toml).
 PYTHON ?= python3.11
@@ -10,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 TEST_WORKERS ?= 2
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install repro suite test bench clean
+.PHONY: install repro suite test fuzz bench clean
 
 install: $(INSTALLED)
 
@@ -28,6 +29,9 @@ suite: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+
+fuzz: $(INSTALLED)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/fuzz --hypothesis-show-statistics
 
 clean:
 	rm -rf data .pytest_cache

@@ -138,8 +138,16 @@ def _compare(args: argparse.Namespace) -> None:
     print(shown[columns].round({"mean": 2, "wilcoxon_p": 3}).to_string(index=False))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line, as every other error (exit code 2)."""
+
+    def error(self, message: str):
+        error(f"{self.prog}: {message}; see {self.prog} --help")
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reprise", description="Select pre-training data for a target task by unbalanced optimal transport.")
+    parser = _Parser(prog="reprise", description="Select pre-training data for a target task by unbalanced optimal transport.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     score = commands.add_parser("score", help="score source units against target units")

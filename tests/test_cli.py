@@ -1,8 +1,10 @@
 """The command line: ``python -m reprise score``, ``selection`` and ``compare``."""
 
+import errno
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,6 +110,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_compute(features
     (["--block-rows", "-5"], "--block-rows must be a positive number of rows, got -5"),
     (["--memory-budget", "-1"], "--memory-budget must be a non-negative number of GB, got -1.0"),
     (["--device", "gpu"], "unknown device 'gpu'"),
+    (["--method", "random", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
 ])
 def test_block_rows_memory_budget_and_device_are_checked_alike(features, tmp_path, capsys, no_compute, flags, fragment):
     source, target = features
@@ -179,3 +182,69 @@ def test_a_bad_row_in_one_shard_stops_every_process(tmp_path):
     done = _torchrun("score", "--source", str(tmp_path / "S.npy"), "--target", str(tmp_path / "T.npy"), "--out", str(tmp_path / "s.parquet"))
     assert done.returncode != 0 and "error: source features row 90 contains NaN or Inf" in done.stderr
     assert not (tmp_path / "s.parquet").exists()
+
+
+def _two_method_results(path, uot_top1) -> str:
+    rows = [{"experiment": "e", "target": "t", "setting": "s", "method": m, "seed": s, "top1": v}
+            for m, values in (("none", [1.0, 2.0, 3.0]), ("uot", uot_top1)) for s, v in enumerate(values)]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("uot_top1,flags,fragment", [
+    (["a", "b", "c"], [], "top1 of row 4 is 'a', not a finite number (3 such rows)"),
+    ([np.inf, 5.0, 6.0], [], "top1 of row 4 is inf, not a finite number"),
+    ([4.0, 5.0, 7.0], ["--value", "method"], "the compared value 'method' is one of the columns that name a row"),
+    ([4.0, 5.0, 7.0], ["--plot", "figure.xyz"], "--plot figure.xyz must end in .png, .pdf, .svg"),
+])
+def test_compare_refuses_bad_values_and_suffixes_before_writing_anything(tmp_path, capsys, monkeypatch, uot_top1, flags, fragment):
+    monkeypatch.chdir(tmp_path)
+    results = _two_method_results(tmp_path / "results.csv", uot_top1)
+    assert cli(["compare", results, "--out", "comparison.csv", *flags]) == 2
+    one_line_error(capsys, fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+@pytest.mark.parametrize("flags,fragment", [
+    (["--eps-c", "1e30"], "the UOT scores (log P1) are all equal, so they rank nothing: the source units' costs over eps differ by at most"),
+    (["--eps", "1e-30"], "eps = 1e-30 is too small for costs up to"),
+    (["--method", "greedy", "--eps-c", "1e30"], "the Greedy-OT scores are all equal, so they rank nothing"),
+])
+def test_degenerate_scores_exit_2_and_write_nothing(features, tmp_path, capsys, flags, fragment):
+    source, target = features
+    out = tmp_path / "scores.parquet"
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(out), *flags]) == 2
+    one_line_error(capsys, fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["S.npy", "T.npy"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(features, tmp_path, capsys, monkeypatch):
+    def full(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"PAR1")  # part of the file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    source, target = features
+    assert cli(["score", "--source", str(source), "--target", str(target), "--out", str(tmp_path / "scores.parquet")]) == 2
+    one_line_error(capsys, "cannot write", "scores.parquet: No space left on device; free some space")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["S.npy", "T.npy"]
+
+
+def test_two_runs_sharing_a_cost_cache_give_their_solo_results(tmp_path):
+    """Two runs started together on different pools, through one --cost-cache file: each reads only
+    the cost it wrote, so each gives the ranking it gives alone."""
+    rng = np.random.default_rng(0)
+    target = rng.normal(size=(20, 32)).astype(np.float32)
+    np.save(tmp_path / "T.npy", target)
+    runs = []
+    for name in ("A", "B"):
+        np.save(tmp_path / f"{name}.npy", rng.normal(size=(20_000, 32)).astype(np.float32))
+        runs.append(subprocess.Popen([sys.executable, "-m", "reprise", "score", "--source", str(tmp_path / f"{name}.npy"), "--target",
+                                      str(tmp_path / "T.npy"), "--block-rows", "500", "--cost-cache", str(tmp_path / "cost.bin"),
+                                      "--out", str(tmp_path / f"{name}.parquet")], stderr=subprocess.PIPE, text=True))
+    for run in runs:
+        assert run.wait() == 0, run.stderr.read()
+    for name in ("A", "B"):
+        assert cli(["score", "--source", str(tmp_path / f"{name}.npy"), "--target", str(tmp_path / "T.npy"), "--block-rows", "500",
+                    "--cost-cache", str(tmp_path / f"{name}-solo.bin"), "--out", str(tmp_path / f"{name}-solo.parquet")]) == 0
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), pd.read_parquet(tmp_path / f"{name}-solo.parquet"))

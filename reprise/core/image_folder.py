@@ -37,8 +37,8 @@ def index_image_folder(
     """Index an ImageFolder tree into columns ``path``, ``label``, ``class_name``.
 
     Class folders are the sub-folders of ``root`` (links to folders included); names starting
-    with ``.`` (``.git``, ``.ipynb_checkpoints``, macOS's ``._*`` files) are ignored at every
-    level, and a folder reached twice through links is walked once. The same file reached under
+    with ``.`` (``.git``, ``.ipynb_checkpoints``, macOS's ``._*`` files) and ``__MACOSX`` are
+    ignored at every level, and a folder reached twice through links is walked once. The same file reached under
     two classes (a class folder linked to another) is a one-line :class:`InputError`; under one
     class it is indexed once.
 
@@ -58,6 +58,9 @@ def index_image_folder(
     names = class_names if class_names is not None else found
     if not found:
         raise InputError(f"image folder {root} has no class sub-folders; expected {root}/<class>/<image files>, or set its path in params.yaml (real: ...)")
+    for name in found:
+        if not _is_utf8(name):
+            raise InputError(f"class folder {root / name} has a name that is not UTF-8 text, which the index (Parquet) cannot store; rename it")
     unknown = sorted(set(found) - set(names))
     if unknown:
         raise InputError(f"{root} has class folders {unknown[:3]} that the training split lacks; the splits must share classes")
@@ -85,10 +88,11 @@ def index_image_folder(
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:
-    """The entries of a folder, hidden ones (a name starting with ``.``) left out."""
+    """The entries of a folder, hidden ones (a name starting with ``.``) and macOS archive
+    leftovers (``__MACOSX``) left out."""
     try:
         with os.scandir(folder) as entries:
-            return [entry for entry in entries if not entry.name.startswith(".")]
+            return [entry for entry in entries if not entry.name.startswith(".") and entry.name != "__MACOSX"]
     except OSError as exc:
         raise InputError(f"cannot list folder {folder} ({exc.strerror}); check its permissions") from exc
 
@@ -165,10 +169,22 @@ def _check_chunk(paths: list[str], max_pixels: int) -> dict[str, str]:
     return {path: why for path in paths if (why := image_problem(path, max_pixels)) is not None}
 
 
+def _is_utf8(text: str) -> bool:
+    """Whether a file name decoded by Python is UTF-8 text (bytes that are not are kept as lone
+    surrogates, which Parquet cannot store)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def image_problem(path: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str | None:
-    """What keeps an image file from being decoded, or None: a broken link or link loop, not a
-    regular file, unreadable, empty, larger than ``max_pixels``, not an image, or truncated (a JPEG
+    """What keeps an image file from being indexed, or None: a name that is not UTF-8, a broken
+    link or link loop, not a regular file, unreadable, empty, larger than ``max_pixels``, not an image, or truncated (a JPEG
     is decoded at reduced scale, which still reads all of its data)."""
+    if not _is_utf8(path):
+        return "has a name that is not UTF-8 text, which the index (Parquet) cannot store; rename it"
     try:
         info = os.stat(path)
     except OSError as exc:

@@ -65,7 +65,7 @@ def compare(table: pd.DataFrame, *, against: Sequence[str] = ("none", "random"),
     missing from a comparison is skipped there, and a pair of references is compared once. One row per (comparison, method, reference): the key columns,
     ``method``, ``against`` and the fields of :func:`paired_difference`.
     """
-    missing = [c for c in (*REQUIRED, value) if c not in table.columns]
+    missing = [c for c in dict.fromkeys((*REQUIRED, value)) if c not in table.columns]
     if missing:
         raise InputError(f"the results have no column {', '.join(map(repr, missing))}; "
                          f"give one row per seed with the columns {', '.join(REQUIRED)}, {value}")

@@ -9,7 +9,7 @@ from PIL import Image
 from builders import glyph_table, image_folder
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
-from reprise.core.images import ImageTable, configure_loading, decode_image, imagenet_spec, validation_split
+from reprise.core.images import ImageTable, configure_loading, decode_image, imagenet_spec, random_resized_box, validation_split
 from reprise.core.sections import LoaderSettings
 
 
@@ -43,6 +43,40 @@ def test_the_evaluation_crop_is_the_centre_after_resizing_to_size_over_0875(tmp_
     assert decoded.shape == (3, 64, 64)
     columns = decoded[0].float().mean(0)
     assert columns[:20].max() < 10 and columns[28:36].min() > 200
+
+
+@pytest.mark.parametrize("width,height", [(224, 224), (300, 200), (400, 50), (50, 400), (8, 1), (1, 4000), (4000, 1), (1, 1)])
+def test_crop_boxes_are_torchvisions_for_any_aspect(width, height):
+    """The same generator state gives torchvision's RandomResizedCrop box, its centre-crop fallback
+    included (always taken for 1 x 4000, most of the time at 8:1)."""
+    from torchvision.transforms import RandomResizedCrop
+
+    for seed in range(200):
+        torch.manual_seed(seed)
+        top, left, h, w = RandomResizedCrop.get_params(torch.empty(1, height, width), (0.08, 1.0), (3 / 4, 4 / 3))
+        assert random_resized_box(width, height, torch.Generator().manual_seed(seed)) == (left, top, left + w, top + h)
+
+
+@pytest.mark.parametrize("width,height", [(400, 50), (50, 400), (1, 4000)])
+def test_wide_and_tall_images_train(tmp_path, width, height):
+    Image.fromarray(np.full((height, width, 3), 90, dtype=np.uint8)).save(tmp_path / "strip.png")
+    for seed in range(20):
+        assert decode_image(str(tmp_path / "strip.png"), 32, 3, seed=seed, flip=True).shape == (3, 32, 32)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    """A photo stored sideways with EXIF orientation 6 (rotate 90 degrees clockwise to show) is
+    decoded as shown: its stored top half becomes the right half."""
+    stored = np.zeros((32, 64, 3), dtype=np.uint8)
+    stored[:16] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    Image.fromarray(stored).save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    Image.fromarray(stored).save(tmp_path / "plain.jpg", quality=95)
+    upright = decode_image(str(tmp_path / "phone.jpg"), 32, 1)[0].float()
+    plain = decode_image(str(tmp_path / "plain.jpg"), 32, 1)[0].float()
+    assert upright[:, 20:].mean() > 200 and upright[:, :12].mean() < 50
+    assert plain[:12].mean() > 200 and plain[20:].mean() < 50
 
 
 def test_truncated_and_unreadable_files_fail_indexing_or_are_skipped(tmp_path):

@@ -97,6 +97,12 @@ def test_damaged_unsafe_and_unknown_weights_are_one_line_errors(tmp_path):
         imported_checkpoint(tmp_path / "pickled.pth", "torchvision", "resnet18", 32)
     with pytest.raises(InputError, match="unknown architecture 'resnet19'"):
         imported_checkpoint(tmp_path / "nan.pth", "torchvision", "resnet19", 32)
+    (tmp_path / "empty.pt").write_bytes(b"")  # a download that never arrived
+    with pytest.raises(InputError, match=r"cannot load weights .*empty.pt: the file is empty \(0 bytes\)"):
+        imported_checkpoint(tmp_path / "empty.pt", "torchvision", "resnet18", 32)
+    (tmp_path / "blank.pt").write_bytes(b"\n")  # a file whose loader error has an empty message
+    with pytest.raises(InputError, match=r"cannot load weights .*blank.pt \(\w+"):
+        imported_checkpoint(tmp_path / "blank.pt", "torchvision", "resnet18", 32)
 
 
 def test_a_fine_tuned_model_exports_as_plain_torchvision(tmp_path):

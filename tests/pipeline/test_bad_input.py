@@ -1,7 +1,6 @@
 """design.md's list of bad inputs: each gets a one-line error naming the problem and the fix,
 and the failing stage leaves no artifact behind."""
 
-import json
 import shutil
 
 import numpy as np
@@ -96,9 +95,9 @@ def test_a_param_added_by_an_experiment_fails_the_experiment(repo):
     assert "error: params.yaml: unknown key uot.tau" in run.stdout + run.stderr
 
 
-def test_an_eps_c_so_large_that_every_score_is_equal_is_a_warning(repo):
+def test_an_eps_c_so_large_that_every_score_is_equal_stops_the_stage(repo):
     set_params(repo, uot__eps_c=1.0e16)  # the means are float64: equal to within its precision
-    done = run_module(repo, "stages.score")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "warning: eps_c = 1e+16 makes every P1 score equal" in done.stderr
-    assert any("eps_c = 1e+16" in w for w in json.loads((repo / "data/selection/solver.json").read_text())["warnings"])
+    (repo / "data/selection/scores.parquet").unlink()
+    assert_one_line_error(run_module(repo, "stages.score"), "the UOT scores (log P1) are all equal, so they rank nothing",
+                          "eps_c = 1e+16", "lower eps_c (the paper's: 0.01)")
+    assert not (repo / "data/selection/scores.parquet").exists()
