@@ -5,6 +5,8 @@ import contextlib
 import io
 from pathlib import Path
 
+from hypothesis import event
+
 from reprise.__main__ import main
 
 
@@ -32,3 +34,13 @@ def assert_kept(code: int, err: str, folder: Path, inputs: set[str], outputs: li
     else:
         assert "error:" not in err, err
         assert names == inputs | set(outputs), (names, err)
+
+
+def record(outcome: str, folder: Path) -> None:
+    """Count an outcome in Hypothesis's statistics (``--hypothesis-show-statistics``): its first
+    70 characters, the example's folder left out, names that are not UTF-8 escaped."""
+    event(outcome.replace(str(folder), "")[:70].encode("utf-8", "backslashreplace").decode())
+
+
+def outcome(code: int, err: str) -> str:
+    return f"exit {code}" + (f": {err.split('error: ')[-1]}" if code == 2 else "")

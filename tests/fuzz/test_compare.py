@@ -3,10 +3,10 @@ one-line error, and nothing written on an error."""
 
 import numpy as np
 import pandas as pd
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz_contract import assert_kept, run_cli
+from fuzz_contract import assert_kept, outcome, record, run_cli
 
 COLUMNS = ["experiment", "target", "setting", "method", "seed", "top1"]
 CELLS = st.one_of(st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6), st.none(),
@@ -42,7 +42,7 @@ def test_compare_gives_a_valid_table_or_one_line(tmp_path_factory, table, value,
     argv = ["compare", str(folder / "results.csv"), "--value", value, "--out", str(folder / "cmp.csv")]
     argv += (["--against", *against] if against else []) + (["--plot", str(folder / plot)] if plot else [])
     code, err = run_cli(argv)
-    event(f"exit {code}" + (f": {err.split('error: ')[-1].replace(str(folder), '')[:60]}" if code == 2 else ""))
+    record(outcome(code, err), folder)
     assert_kept(code, err, folder, {"results.csv"}, ["cmp.csv"] + ([plot] if plot else []))
     if code == 0:
         comparison = pd.read_csv(folder / "cmp.csv")

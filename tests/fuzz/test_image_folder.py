@@ -7,10 +7,11 @@ import struct
 import zlib
 
 import numpy as np
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from fuzz_contract import record
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
 from reprise.core.images import decode_image
@@ -88,9 +89,9 @@ def test_an_index_decodes_or_is_one_line(tmp_path_factory, classes, bad_images, 
     try:
         table = index_image_folder(root, workers=1, bad_images=bad_images, progress=False)
     except InputError as exc:  # printed by reprise.core.messages.error on one line
-        event(f"error: {str(exc).replace(str(root), '')[:60]}")
+        record(f"error: {exc}", root)
         return
-    event("indexed")
+    record("indexed", root)
     assert len(table) and table.groupby("class_name")["label"].nunique().eq(1).all()
     identities = {(os.stat(p).st_dev, os.stat(p).st_ino): name for p, name in zip(table["path"], table["class_name"])}
     assert len(identities) == len(table)  # each file once

@@ -3,10 +3,10 @@ that are not arrays, with any solver settings: a valid scores file or a one-line
 
 import numpy as np
 import pandas as pd
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz_contract import assert_kept, run_cli
+from fuzz_contract import assert_kept, outcome, record, run_cli
 
 FLOATS = ["<f4", ">f4", "<f8", ">f8", "<f2"]
 DTYPES = FLOATS * 6 + ["<i4", ">i8", "|u1", "|b1", "<c8", "<U3", [("a", "<f4"), ("b", "<f4")]]
@@ -55,7 +55,7 @@ def test_score_gives_valid_scores_or_one_line(tmp_path_factory, source, target, 
     argv += (["--cost", cost] if cost else []) + (["--block-rows", block_rows] if block_rows else [])
     argv += ["--cost-cache", str(folder / "cost.bin")] if cache else []
     code, err = run_cli(argv)
-    event(f"exit {code}" + (f": {err.split('error: ')[-1].replace(str(folder), '')[:70]}" if code == 2 else ""))
+    record(outcome(code, err), folder)
     outputs = ["scores.parquet"] + (["cost.bin"] if cache and method in ("uot", "greedy") else [])
     assert_kept(code, err, folder, {"S.npy", "T.npy"} | ({"cost.bin"} if code == 2 and cache else set()), outputs if code == 0 else [])
     if code == 0:
@@ -90,7 +90,7 @@ def test_score_on_float_features_of_any_scale(tmp_path_factory, data, method, co
     argv = ["score", "--source", str(folder / "S.npy"), "--target", str(folder / "T.npy"), "--method", method, "--cost", cost, f"--eps-c={eps_c!r}",
             f"--eps={eps!r}", f"--tau1={tau1!r}", f"--tau2={tau2!r}", "--max-iter", "200", "--out", str(folder / "scores.parquet")]
     code, err = run_cli(argv + (["--float64"] if float64 else []))
-    event(f"exit {code}" + (f": {err.split('error: ')[-1].replace(str(folder), '')[:70]}" if code == 2 else ""))
+    record(outcome(code, err), folder)
     assert_kept(code, err, folder, {"S.npy", "T.npy"}, ["scores.parquet"] if code == 0 else [])
     if code == 0:
         table = pd.read_parquet(folder / "scores.parquet")
