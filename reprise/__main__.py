@@ -19,9 +19,10 @@ scores its share of S's rows and rank 0 writes the same Parquet as one process w
         --concept bird --k 100 --out-dir selection-report
 
 ``compare`` tells which differences between methods are real, from per-seed results (columns
-``experiment, target, setting, method, seed, top1``): every method against plain fine-tuning
-and random reuse, paired by seed, with 95% bootstrap and t intervals (see
-:mod:`reprise.core.paired`)::
+``experiment, target, setting, method, seed, top1``, and ``pretrain_seed`` where the backbone was
+pre-trained more than once): every method against plain fine-tuning and random reuse, paired by
+(pretrain_seed,) seed, with 95% bootstrap and t intervals, over pre-training runs where there are
+several (see :mod:`reprise.core.paired`)::
 
     python -m reprise compare benchmarks/results/reuse_methods.csv --out comparison.csv --plot comparison.png
 """
@@ -134,7 +135,7 @@ def _compare(args: argparse.Namespace) -> None:
         t=[f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(comparison["t_low"], comparison["t_high"])],
         record=[f"{w}/{t}/{l}" for w, t, l in zip(comparison["wins"], comparison["ties"], comparison["losses"])],
     )
-    columns = ["target", "setting", "method", "against", "seeds", "mean", "bootstrap", "t", "wilcoxon_p", "record", "verdict"]
+    columns = ["target", "setting", "method", "against", "seeds", "pretrain_runs", "mean", "bootstrap", "t", "wilcoxon_p", "record", "verdict"]
     print(shown[columns].round({"mean": 2, "wilcoxon_p": 3}).to_string(index=False))
 
 
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=_selection)
 
     pairs = commands.add_parser("compare", help="paired differences over seeds between methods, with 95%% intervals and a verdict")
-    pairs.add_argument("results", nargs="+", help="CSV(s) with one row per seed: experiment, target, setting, method, seed and --value")
+    pairs.add_argument("results", nargs="+", help="CSV(s) with one row per seed: experiment, target, setting, method, seed (and pretrain_seed) and --value")
     pairs.add_argument("--against", nargs="+", default=["none", "random"], help="reference methods (default: none random)")
     pairs.add_argument("--value", default="top1", help="the column compared (default top1; higher is better)")
     pairs.add_argument("--out", default=None, help="CSV of every comparison")

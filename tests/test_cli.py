@@ -248,3 +248,13 @@ def test_two_runs_sharing_a_cost_cache_give_their_solo_results(tmp_path):
         assert cli(["score", "--source", str(tmp_path / f"{name}.npy"), "--target", str(tmp_path / "T.npy"), "--block-rows", "500",
                     "--cost-cache", str(tmp_path / f"{name}-solo.bin"), "--out", str(tmp_path / f"{name}-solo.parquet")]) == 0
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), pd.read_parquet(tmp_path / f"{name}-solo.parquet"))
+
+
+def test_compare_pairs_by_pretraining_run_and_seed_and_says_so(tmp_path, capsys):
+    rows = [{"experiment": "e", "target": "t", "setting": "s", "method": m, "pretrain_seed": r, "seed": s, "top1": 90.0 + 2 * r + s + gain + 0.1 * r * s}
+            for m, gain in (("none", 0.0), ("uot", 1.0)) for r in range(3) for s in range(3)]
+    results = tmp_path / "results.csv"
+    pd.DataFrame(rows).to_csv(results, index=False)
+    assert cli(["compare", str(results), "--out", str(tmp_path / "cmp.csv")]) == 0
+    table = pd.read_csv(tmp_path / "cmp.csv")
+    assert table.loc[0, "pretrain_runs"] == 3 and table.loc[0, "seeds"] == 9 and "pretrain_runs" in capsys.readouterr().out

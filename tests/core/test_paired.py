@@ -59,3 +59,52 @@ def test_compare_refuses_results_it_cannot_pair():
         compare(pd.concat([_results({"none": [1, 2]})] * 2))
     with pytest.raises(InputError, match="at least 2 seeds"):
         paired_difference([1.0], [0.0])
+
+
+def _naive_two_level(groups, resamples, rng):
+    """The two-level bootstrap written out draw by draw: runs with replacement, then seeds."""
+    draws = []
+    for _ in range(resamples):
+        picked = [groups[i] for i in rng.integers(0, len(groups), len(groups))]
+        draws.append(np.mean([g[rng.integers(0, len(g), len(g))].mean() for g in picked]))
+    return np.array(draws)
+
+
+def test_over_pretraining_runs_the_intervals_are_over_the_runs_means():
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    offsets = [0.9, -0.2, 0.4, 1.3]  # what each backbone does to the difference
+    groups = [offset + rng.normal(0, 0.3, size=5) for offset in offsets]
+    d = np.concatenate(groups)
+    runs = np.repeat(["r0", "r1", "r2", "r3"], 5)
+    found = paired_difference(d, np.zeros_like(d), runs=runs)
+    means = np.array([g.mean() for g in groups])
+    half = stats.t.ppf(0.975, 3) * means.std(ddof=1) / 2
+    assert found["pretrain_runs"] == 4 and found["seeds"] == 20 and found["mean"] == pytest.approx(means.mean())
+    assert (found["t_low"], found["t_high"]) == pytest.approx((means.mean() - half, means.mean() + half))
+    naive = np.quantile(_naive_two_level(groups, 20_000, np.random.default_rng(9)), [0.025, 0.975])
+    assert (found["boot_low"], found["boot_high"]) == pytest.approx(tuple(naive), abs=0.03)
+
+
+def test_a_difference_that_one_backbone_shows_and_another_does_not_is_within_noise():
+    """Seeds of one run cannot tell a backbone's effect from the method's: over seeds alone the
+    difference clears zero, over three pre-training runs it does not."""
+    rng = np.random.default_rng(5)
+    d = np.concatenate([offset + rng.normal(0, 0.1, size=6) for offset in (1.0, -0.6, 0.3)])
+    runs = np.repeat([0, 1, 2], 6)
+    assert paired_difference(d[:6], np.zeros(6))["verdict"] == "beats"
+    assert paired_difference(d[:6], np.zeros(6), runs=runs[:6]) == paired_difference(d[:6], np.zeros(6))  # one run: over its seeds
+    over_runs = paired_difference(d, np.zeros_like(d), runs=runs)
+    assert over_runs["verdict"] == "within noise" and over_runs["t_low"] < 0 < over_runs["t_high"]
+
+
+def test_compare_pairs_by_pretraining_run_and_seed():
+    rows = [{"experiment": "e", "target": "t", "setting": "s", "method": m, "pretrain_seed": r, "seed": s, "top1": 90 + r + s + gain}
+            for m, gain in (("none", 0.0), ("uot", 1.0 + 0.1 * 0)) for r in range(3) for s in range(4)]
+    rows[-1]["top1"] += 0.3  # a little spread
+    table = compare(pd.DataFrame(rows), against=["none"])
+    assert len(table) == 1 and table.loc[0, "pretrain_runs"] == 3 and table.loc[0, "seeds"] == 12
+    assert table.loc[0, "mean"] == pytest.approx(1.0 + 0.3 / 12)
+    with pytest.raises(InputError, match=r"rows repeat a \(experiment, target, setting, method, pretrain_seed, seed\)"):
+        compare(pd.DataFrame(rows + rows[:1]), against=["none"])
