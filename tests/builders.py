@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pandas as pd
 import torch
@@ -35,6 +38,16 @@ def image_folder(root, classes: int, per_class: int, seed: int, size: int = 40):
             noisy = np.clip(base + rng.integers(0, 60, base.shape), 0, 255).astype(np.uint8)
             Image.fromarray(noisy).save(folder / f"{i}.{'png' if i % 2 else 'jpg'}")
     return root
+
+
+def png_header(side: int) -> bytes:
+    """A valid PNG header announcing ``side`` x ``side`` pixels, with almost no pixel data behind it
+    (a decompression bomb's shape)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def moco_v2_checkpoint(path):

@@ -1,28 +1,17 @@
 """Indexing ImageFolder trees as users' disks hold them: links, hidden folders, huge headers."""
 
 import os
-import struct
-import zlib
 
 import pytest
 from PIL import Image
 
-from builders import image_folder
+from builders import image_folder, png_header
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
 
 
 def index(root, **kwargs):
     return index_image_folder(root, workers=1, progress=False, **kwargs)
-
-
-def huge_png_header(path, side: int) -> None:
-    """A valid PNG header that announces ``side`` x ``side`` pixels (a decompression bomb's shape)."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def test_broken_links_and_link_loops_are_named_and_skipped(tmp_path, capsys):
@@ -63,12 +52,12 @@ def test_a_folder_linked_inside_its_class_is_walked_once(tmp_path):
 
 def test_a_huge_image_is_refused_as_too_large_with_the_limit(tmp_path):
     root = image_folder(tmp_path / "tree", classes=2, per_class=2, seed=0)
-    huge_png_header(root / "class_1" / "bomb.png", 50_000)
+    (root / "class_1" / "bomb.png").write_bytes(png_header(50_000))
     message = r"bomb.png is too large \(50000x50000 = 2500000000 pixels, more than real.max_image_pixels = 178956970.*raise real.max_image_pixels"
     with pytest.raises(InputError, match=message):
         index(root)
     assert len(index(root, bad_images="skip")) == 4
-    huge_png_header(root / "class_1" / "bomb.png", 100)
+    (root / "class_1" / "bomb.png").write_bytes(png_header(100))
     with pytest.raises(InputError, match=r"bomb.png is too large \(100x100 = 10000 pixels, more than real.max_image_pixels = 5000"):
         index(root, max_pixels=5000)
 

@@ -3,14 +3,13 @@ image decodes, or a one-line error."""
 
 import io
 import os
-import struct
-import zlib
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from builders import png_header
 from fuzz_contract import record
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
@@ -27,13 +26,6 @@ def image_bytes(fmt: str, width: int, height: int, mode: str = "RGB") -> bytes:
     array = np.random.default_rng(width * 31 + height).integers(0, 255 if mode != "I;16" else 65535, (height, width, 3) if mode == "RGB" else (height, width))
     Image.fromarray(array.astype(np.uint8 if mode != "I;16" else np.uint16)).save(buffer, format=fmt)
     return buffer.getvalue()
-
-
-def huge_png() -> bytes:
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40_000, 40_000, 8, 0, 0, 0, 0)) + chunk(b"IEND", b"")
 
 
 def make(entry, kind: str, classes: list) -> None:
@@ -62,7 +54,7 @@ def make(entry, kind: str, classes: list) -> None:
         entry.mkdir()
         (entry / "inner.png").write_bytes(image_bytes("PNG", 8, 8))
     elif kind == "huge":
-        entry.with_suffix(".png").write_bytes(huge_png())
+        entry.with_suffix(".png").write_bytes(png_header(40_000))
     elif kind == "fifo":
         os.mkfifo(entry.with_suffix(".png"))
     elif kind == "text":

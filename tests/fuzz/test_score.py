@@ -35,6 +35,16 @@ def array_file(draw) -> bytes | np.ndarray:
     return np.asfortranarray(array) if draw(st.booleans()) and array.ndim == 2 else array
 
 
+def assert_valid_scores(path) -> None:
+    """Finite scores, ranks 1..n, and rank 1 on the highest value ranked (log P1 for UOT)."""
+    table = pd.read_parquet(path)
+    ranked = table["log_score"] if "log_score" in table.columns else table["score"]
+    assert np.isfinite(ranked).all() and np.isfinite(table["score"]).all()
+    assert sorted(table["rank"]) == list(range(1, len(table) + 1))
+    by_rank = ranked.to_numpy()[np.argsort(table["rank"].to_numpy())]
+    assert (np.diff(by_rank) <= 0).all()
+
+
 def save(path, content) -> None:
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -59,12 +69,7 @@ def test_score_gives_valid_scores_or_one_line(tmp_path_factory, source, target, 
     outputs = ["scores.parquet"] + (["cost.bin"] if cache and method in ("uot", "greedy") else [])
     assert_kept(code, err, folder, {"S.npy", "T.npy"} | ({"cost.bin"} if code == 2 and cache else set()), outputs if code == 0 else [])
     if code == 0:
-        table = pd.read_parquet(folder / "scores.parquet")
-        ranked = table["log_score"] if "log_score" in table.columns else table["score"]
-        assert np.isfinite(ranked).all() and np.isfinite(table["score"]).all()
-        assert sorted(table["rank"]) == list(range(1, len(table) + 1))
-        by_rank = ranked.to_numpy()[np.argsort(table["rank"].to_numpy())]
-        assert (np.diff(by_rank) <= 0).all()  # rank 1 has the highest value
+        assert_valid_scores(folder / "scores.parquet")
 
 
 @st.composite
@@ -93,7 +98,4 @@ def test_score_on_float_features_of_any_scale(tmp_path_factory, data, method, co
     record(outcome(code, err), folder)
     assert_kept(code, err, folder, {"S.npy", "T.npy"}, ["scores.parquet"] if code == 0 else [])
     if code == 0:
-        table = pd.read_parquet(folder / "scores.parquet")
-        ranked = table["log_score"] if "log_score" in table.columns else table["score"]
-        assert np.isfinite(ranked).all() and np.isfinite(table["score"]).all()
-        assert (np.diff(ranked.to_numpy()[np.argsort(table["rank"].to_numpy())]) <= 0).all()
+        assert_valid_scores(folder / "scores.parquet")
