@@ -7,9 +7,9 @@ from pathlib import Path
 
 from reprise.core.artifacts import read_csv, read_parquet, write_csv
 from reprise.core.device import pick_device
+from reprise.core.layout import POOL_TABLE
 from reprise.core.sections import DEVICE, FinetuneSettings
 from reprise.core.stage import run_stage
-from reprise.reuse.layout import means_prefix
 from reprise.reuse.settings import ClusterSettings, ExtractSettings, SelectSettings, UotSettings
 from reprise.reuse.suite.execution import context_for, experiment_inputs, fingerprint, run_experiment
 from reprise.reuse.suite.layout import PARTIAL_DIR, TUNED, results
@@ -17,7 +17,7 @@ from reprise.reuse.suite.plan import CLUSTER_EXPERIMENTS, EXPERIMENTS, plan
 from reprise.reuse.suite.settings import TestbedSettings
 from reprise.reuse.suite.tuning import chosen
 
-RUNS = (TestbedSettings, DEVICE, ExtractSettings.keys("checkpoint", "layer"), FinetuneSettings.keys("epochs", "batch_size", "momentum", "weight_decay"),
+RUNS = (TestbedSettings, DEVICE, ExtractSettings.keys("layer"), FinetuneSettings.keys("epochs", "batch_size", "momentum", "weight_decay"),
         UotSettings, SelectSettings.keys("k", "greedy_cost"))
 READS = {e: (*RUNS, ClusterSettings) if e in CLUSTER_EXPERIMENTS else RUNS for e in EXPERIMENTS}  # by the experiment
 
@@ -25,7 +25,8 @@ READS = {e: (*RUNS, ClusterSettings) if e in CLUSTER_EXPERIMENTS else RUNS for e
 def main(p) -> None:
     experiment, cfg = sys.argv[1], p.testbed
     tuned = None if experiment == "tuning" else read_csv(TUNED)
-    runs = plan(experiment, cfg, read_parquet(f"{means_prefix('class')}.parquet")["concept"].tolist(), tuned)
+    pool = read_parquet(f"{POOL_TABLE}.parquet").drop_duplicates("label").sort_values("label")
+    runs = plan(experiment, cfg, pool["concept"].tolist(), tuned)
     context = context_for(cfg, p.extract, p.finetune, p.uot, p.select, p.cluster if experiment in CLUSTER_EXPERIMENTS else None, pick_device(p.device))
     context.make_clusters(runs)
     partial = Path(PARTIAL_DIR) / f"{experiment}.csv"

@@ -8,6 +8,9 @@ A finding says what was compared and what the seeds show:
 - ``target``, ``setting``: where it was measured (the target data set; the experiment, regime or
   length; an empty string where it does not apply);
 - ``runs``: the paired runs (seeds, or target × seed pairs) behind the interval;
+- ``pretrain_runs``: the pre-training runs those come from, and so what the verdict generalises
+  over: 1, the fine-tuning seeds of one backbone; 2 or more, pre-training runs of the recipe
+  (the interval is then over runs, :mod:`reprise.core.paired`);
 - ``mean``, ``lo``, ``hi``: the mean paired difference A − B and its 95% interval, in the
   compared quantity's unit (top-1 points, or Spearman ρ);
 - ``verdict``: :func:`verdict` of the interval, the one rule for every study.
@@ -31,7 +34,7 @@ import pandas as pd
 
 from reprise.core.errors import InputError
 
-COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "mean", "lo", "hi", "verdict")
+COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict")
 STUDIES = ("reuse", "zoo", "checkpoints")
 HEADINGS = {"reuse": "Which pre-training data (Liu et al.)", "zoo": "Which pre-trained model (Deshpande et al.)",
             "checkpoints": "Which checkpoint (Deng et al.)"}
@@ -55,10 +58,10 @@ def paired_interval(result: Mapping) -> tuple[float, float]:
 
 
 def finding(study: str, claim: str, comparison: str, target: str, setting: str, result: Mapping) -> dict:
-    """One finding row from a paired comparison's ``seeds`` and ``mean`` and its :func:`paired_interval`."""
+    """One finding row from a paired comparison's ``seeds``, ``pretrain_runs`` and ``mean`` and its :func:`paired_interval`."""
     lo, hi = paired_interval(result)
     return {"study": study, "claim": claim, "comparison": comparison, "target": target, "setting": setting,
-            "runs": int(result["seeds"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi)}
+            "runs": int(result["seeds"]), "pretrain_runs": int(result["pretrain_runs"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi)}
 
 
 def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +83,7 @@ def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
     unknown = sorted(set(frame["study"]) - set(STUDIES))
     if unknown:
         raise InputError(f"unknown study {', '.join(map(repr, unknown))} in the findings; use one of {', '.join(STUDIES)}")
-    frame["runs"] = frame["runs"].astype(int)
+    frame[["runs", "pretrain_runs"]] = frame[["runs", "pretrain_runs"]].astype(int)
     for column in ("mean", "lo", "hi"):
         frame[column] = frame[column].astype(float)
     for column in ("target", "setting"):
@@ -117,10 +120,10 @@ def render_markdown(frame: pd.DataFrame) -> str:
         part = frame[frame["study"] == study]
         if part.empty:
             continue
-        lines = [f"**{HEADINGS[study]}**", "", "| claim | comparison | target | setting | runs | mean [95% interval] | verdict |",
+        lines = [f"**{HEADINGS[study]}**", "", "| claim | comparison | target | setting | runs (pre-training runs) | mean [95% interval] | verdict |",
                  "|---|---|---|---|---|---|---|"]
         for row in part.itertuples(index=False):
-            lines.append(f"| {row.claim} | {row.comparison} | {row.target} | {row.setting} | {row.runs} | "
+            lines.append(f"| {row.claim} | {row.comparison} | {row.target} | {row.setting} | {row.runs} ({row.pretrain_runs}) | "
                          f"{_number(row.mean)} [{_number(row.lo)}, {_number(row.hi)}] | {row.verdict} |")
         parts.append("\n".join(lines))
     return "\n\n".join(parts) if parts else "No findings."

@@ -8,7 +8,7 @@ from reprise.core.paired import paired_difference
 
 def _row(**changes) -> dict:
     row = {"study": "reuse", "claim": "UOT selection beats random selection", "comparison": "UOT − random", "target": "mnist",
-           "setting": "Table 1, K=10", "runs": 10, "mean": 1.0, "lo": 0.5, "hi": 1.5, "verdict": "beats"}
+           "setting": "Table 1, K=10", "runs": 10, "pretrain_runs": 1, "mean": 1.0, "lo": 0.5, "hi": 1.5, "verdict": "beats"}
     return {**row, **changes}
 
 
@@ -30,7 +30,9 @@ def test_the_interval_is_the_hull_of_both_so_its_verdict_is_the_paired_one():
     clear = paired_difference([1.1, 1.2, 0.9, 1.0, 1.05], [0, 0, 0, 0, 0])
     assert verdict(*paired_interval(clear)) == clear["verdict"] == "beats"
     row = finding("zoo", "c", "A − B", "t", "s", clear)
-    assert row["runs"] == 5 and row["mean"] == pytest.approx(1.05) and row["verdict"] == "beats"
+    assert row["runs"] == 5 and row["pretrain_runs"] == 1 and row["mean"] == pytest.approx(1.05) and row["verdict"] == "beats"
+    over_runs = finding("zoo", "c", "A − B", "t", "s", paired_difference([1.1, 1.2, 0.9, 1.0, 1.05, 0.8], [0] * 6, runs=[0, 0, 1, 1, 2, 2]))
+    assert over_runs["runs"] == 6 and over_runs["pretrain_runs"] == 3
 
 
 def test_the_frame_orders_the_columns_and_keeps_them_when_empty():
@@ -69,7 +71,7 @@ def test_the_markdown_has_a_table_a_study_with_signed_two_decimal_numbers():
                                           mean=-0.031, lo=-0.25, hi=0.187, verdict="within noise")])])
     text = render_markdown(table)
     assert text.index("Which pre-training data") < text.index("Which pre-trained model") and "Which checkpoint" not in text
-    assert "| UOT selection beats random selection | UOT − random | mnist | Table 1, K=10 | 10 | +1.23 [+0.50, +2.00] | beats |" in text
+    assert "| UOT selection beats random selection | UOT − random | mnist | Table 1, K=10 | 10 (1) | +1.23 [+0.50, +2.00] | beats |" in text
     assert "| −0.03 [−0.25, +0.19] | within noise |" in text
     assert text.count("| claim | comparison |") == 2
     assert render_markdown(pd.DataFrame(columns=list(COLUMNS))) == "No findings."

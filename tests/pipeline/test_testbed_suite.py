@@ -15,7 +15,7 @@ pytestmark = pytest.mark.xdist_group("tiny_repo")
 TINY_SUITE = {"testbed": {
     "targets": {"mnist": {"labels_per_class": 4, "test_per_class": 5, "elastic_alpha": 0},
                 "latin_upper": {"labels_per_class": 2, "test_per_class": 2, "elastic_alpha": 16}},
-    "elastic_sigma": 3.0, "seeds": 2, "sweep_seeds": 2, "workers": 2, "methods": ["none", "random", "uot", "label"],
+    "elastic_sigma": 3.0, "pretrain_seeds": [0, 1], "seeds": 2, "sweep_seeds": 2, "workers": 2, "methods": ["none", "random", "uot", "label"],
     "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seeds": 1, "shared": True},
     "k_multiples": [1, 2], "fractions": [0.5, 1.0], "long_tail": {"largest": 4, "ratio": 4}, "deciles": 2, "clusters": [6],
     "contrastive": {"epochs": 1, "clusters": 6},
@@ -29,31 +29,31 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
     assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
     done = dvc(root, "repro", "suite/dvc.yaml")
-    assert {"suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_clusters", "suite/dvc.yaml:testbed_table1b",
+    assert {"suite/dvc.yaml:testbed_backbone@0", "suite/dvc.yaml:testbed_backbone@1", "suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_clusters", "suite/dvc.yaml:testbed_table1b",
             "suite/dvc.yaml:testbed_report", "suite/dvc.yaml:findings"} <= set(stages_run(done.stdout))
     results = root / "results" / "testbed"
     table1 = pd.read_csv(results / "table1.csv")
-    assert list(table1.columns[:6]) == ["experiment", "target", "setting", "method", "seed", "top1"]
-    assert len(table1) == 2 * 4 * 2 and table1["top1"].between(0, 100).all()
+    assert list(table1.columns[:7]) == ["experiment", "target", "setting", "method", "pretrain_seed", "seed", "top1"]
+    assert len(table1) == 2 * 2 * 4 * 2 and table1["top1"].between(0, 100).all()
     label = table1[table1["method"] == "label"]
     assert set(label["units"]) == {10, 26} and (label["recall"] == 1).all()  # the concept's classes of the tiny pool
     tuned = pd.read_csv(results / "tuned.csv")
     uot = table1[(table1["method"] == "uot") & (table1["target"] == "mnist")]
     assert set(uot["lr"]) == set(tuned[(tuned["method"] == "uot") & (tuned["target"] == "mnist")]["lr"])
     deciles = pd.read_csv(results / "deciles.csv")
-    assert set(deciles["method"]) == {"none", "decile 1", "decile 2"} and deciles.loc[deciles["method"] != "none", "units"].sum() == 2 * 2 * 60
+    assert set(deciles["method"]) == {"none", "decile 1", "decile 2"} and deciles.loc[deciles["method"] != "none", "units"].sum() == 2 * 2 * 2 * 60
     long_tail = pd.read_csv(results / "long_tail.csv")
     sizes = long_tail.groupby(["target", "setting"])["train_images"].first()
     assert sizes["mnist", "long tail"] == sizes["mnist", "balanced"]  # the same number of images, balanced or not
     paired = pd.read_csv(results / "paired.csv")
     row = paired[(paired["experiment"] == "table1") & (paired["method"] == "label") & (paired["against"] == "random")]
-    assert len(row) == 2 and set(row["seeds"]) == {2}
+    assert len(row) == 2 and set(row["seeds"]) == {4} and set(row["pretrain_runs"]) == {2}  # intervals over the two pre-training runs
     assert (results / "sweeps.png").stat().st_size > 0 and (results / "tables.png").stat().st_size > 0
     findings = pd.read_csv(root / "results" / "findings.csv")  # every study's: the testbed's, the zoo's, the checkpoint study's
-    assert list(findings.columns) == ["study", "claim", "comparison", "target", "setting", "runs", "mean", "lo", "hi", "verdict"]
+    assert list(findings.columns) == ["study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict"]
     assert {"reuse", "zoo"} <= set(findings["study"]) and (findings["lo"] <= findings["mean"]).all() and (findings["mean"] <= findings["hi"]).all()
     uot_random = findings[(findings["comparison"] == "UOT − random") & (findings["setting"].str.startswith("Table 1,"))]
-    assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {2}
+    assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {4} and set(uot_random["pretrain_runs"]) == {2}
     assert "UOT − random" in (root / "results" / "findings.md").read_text()
     assert json.loads(dvc(root, "status", "suite/dvc.yaml", "--json").stdout) == {}
     assert not (root / "data" / "testbed" / "partial" / "table1.csv").exists()  # the partial rows go once the stage is done

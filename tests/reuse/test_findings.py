@@ -13,7 +13,7 @@ TESTBED = REPO / "results" / "testbed"
 
 
 def _paired(method, against, mean, low, high, *, experiment="table1", target="latin_upper", setting="K=26", paired_verdict=None):
-    return {"experiment": experiment, "target": target, "setting": setting, "method": method, "against": against, "seeds": 10,
+    return {"experiment": experiment, "target": target, "setting": setting, "method": method, "against": against, "seeds": 10, "pretrain_runs": 1,
             "mean": mean, "boot_low": low + 0.1, "boot_high": high - 0.1, "t_low": low, "t_high": high, "wilcoxon_p": 0.01,
             "wins": 9, "ties": 0, "losses": 1,
             "verdict": paired_verdict or {"beats": "beats", "below": "loses to", "within noise": "within noise"}[verdict(low, high)]}

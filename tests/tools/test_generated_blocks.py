@@ -163,7 +163,7 @@ def test_the_findings_generator_renders_the_findings_table(root_with_findings):
 def test_a_findings_block_in_a_doc_is_rendered_and_checked(root_with_findings):
     text = "# Findings\n\n<!-- generated: findings study=checkpoints -->\n<!-- end generated -->\n"
     new, changed = render(text, "doc.md", root_with_findings)
-    assert len(changed) == 1 and "| fine-tuning beats frozen features | FT@16 − FE@16 | mnist | FT 40 epochs | 3 |" in new
+    assert len(changed) == 1 and "| fine-tuning beats frozen features | FT@16 − FE@16 | mnist | FT 40 epochs | 3 (1) |" in new
     assert render(new, "doc.md", root_with_findings)[1] == []
 
 

@@ -18,17 +18,15 @@ import pandas as pd
 import torch
 
 from reprise.core.artifacts import read_npy
-from reprise.core.checkpoints import kept_checkpoint, load_feature_model
-from reprise.core.features import extract_features
+from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.images import ImageTable, validation_split
 from reprise.core.imports import import_closure
-from reprise.core.layout import POOL_TABLE, PRETRAIN_DIR
+from reprise.core.layout import POOL_TABLE
 from reprise.core.progress import progress_bar
 from reprise.reuse.clustering import spherical_kmeans
 from reprise.reuse.comparison import ReuseSetting, ReuseSource, reuse_finetune, unit_scores
-from reprise.reuse.layout import MEANS_DIR, POOL_FEATURES
 from reprise.reuse.settings import ClusterSettings
-from reprise.reuse.suite.layout import CONTRASTIVE_DIR, TUNED
+from reprise.reuse.suite.layout import BACKBONES_DIR, TUNED, backbone_dir, pool_features
 from reprise.reuse.suite.plan import CLUSTER_METHOD, RUN_KEY, Run, run_key
 from reprise.reuse.suite.settings import TestbedSettings
 from reprise.reuse.testbed import balanced_counts, draw_target, fraction_counts, pareto_counts, per_class_subset
@@ -39,55 +37,56 @@ STAGE_SCRIPT = "stages/testbed.py"  # the script whose imports are the suite's c
 @dataclass
 class Context:
     """What every run of an experiment reads: the ``testbed`` settings, the shared selection and
-    fine-tuning settings, the backbones' checkpoints, and the source units (built once per process)."""
+    fine-tuning settings (``setting.checkpoint`` is set per run), and, per pre-training run, its
+    backbones' features and source units (built once per process)."""
 
     cfg: TestbedSettings
     setting: ReuseSetting
     cluster: ClusterSettings | None  # k-means, for the experiments that reuse clusters
     device: torch.device
-    contrastive: Path | None = None
-    assignments: dict = field(default_factory=dict)  # (backbone, clusters) -> k-means assignment
+    assignments: dict = field(default_factory=dict)  # (pretrain_seed, backbone, clusters) -> k-means assignment
     _sources: dict = field(default_factory=dict)
     _features: dict = field(default_factory=dict)
+    _pool: ImageTable | None = None
 
-    def checkpoint(self, backbone: str) -> Path:
-        return self.contrastive if backbone == "contrastive" else self.setting.checkpoint
+    @staticmethod
+    def checkpoint(pretrain_seed: int, backbone: str) -> Path:
+        return kept_checkpoint(backbone_dir(pretrain_seed, backbone), "last", fix=f"dvc repro suite/dvc.yaml:testbed_backbone@{pretrain_seed}")
 
-    def features(self, backbone: str) -> np.ndarray:
-        """The pool's features from ``backbone``: the pipeline's for the supervised one."""
-        if backbone not in self._features:
-            if backbone == "supervised":
-                self._features[backbone] = read_npy(POOL_FEATURES)
-            else:
-                model, spec, _ = load_feature_model(self.contrastive, self.setting.layer)
-                self._features[backbone] = extract_features(model, spec, ImageTable.read(POOL_TABLE), self.device, progress=False)
-        return self._features[backbone]
+    @property
+    def pool(self) -> ImageTable:
+        if self._pool is None:
+            self._pool = ImageTable.read(POOL_TABLE)
+        return self._pool
 
-    def source(self, backbone: str, clusters: int | None) -> ReuseSource:
-        key = (backbone, clusters)
+    def features(self, pretrain_seed: int, backbone: str) -> np.ndarray:
+        """The pool's features from ``backbone`` of the pre-training run ``pretrain_seed``."""
+        key = (pretrain_seed, backbone)
+        if key not in self._features:
+            self._features[key] = read_npy(pool_features(pretrain_seed, backbone))
+        return self._features[key]
+
+    def source(self, pretrain_seed: int, backbone: str, clusters: int | None) -> ReuseSource:
+        key = (pretrain_seed, backbone, clusters)
         if key not in self._sources:
-            if backbone == "supervised" and clusters is None:
-                self._sources[key] = ReuseSource.of_pipeline("class")
-            else:
-                self._sources[key] = ReuseSource.of_features(ImageTable.read(POOL_TABLE), self.features(backbone), self.assignments.get(key))
+            self._sources[key] = ReuseSource.of_features(self.pool, self.features(pretrain_seed, backbone), self.assignments.get(key))
         return self._sources[key]
 
     def make_clusters(self, runs: list[Run]) -> None:
         """The k-means assignments the runs need, computed once (before the runs are shared out)."""
-        for key in sorted({(r.knobs.get("backbone", "supervised"), r.knobs["clusters"]) for r in runs if "clusters" in r.knobs}):
+        for key in sorted({(r.pretrain_seed, r.knobs.get("backbone", "supervised"), r.knobs["clusters"]) for r in runs if "clusters" in r.knobs}):
             if key not in self.assignments:
-                self.assignments[key], _ = spherical_kmeans(self.features(key[0]), key[1], self.cluster.iterations, self.cluster.seed)
+                self.assignments[key], _ = spherical_kmeans(self.features(*key[:2]), key[2], self.cluster.iterations, self.cluster.seed)
 
 
 def context_for(cfg: TestbedSettings, extract, finetune, uot, select, cluster: ClusterSettings | None, device: torch.device) -> Context:
-    """The :class:`Context` of the pipeline's artifacts and settings (``extract``, ``finetune``,
-    ``uot``, ``select`` and ``cluster`` sections) and the ``testbed`` settings."""
+    """The :class:`Context` of the ``testbed`` settings and the pipeline's settings (``extract``,
+    ``finetune``, ``uot``, ``select`` and ``cluster`` sections)."""
     setting = ReuseSetting(
-        checkpoint=kept_checkpoint(PRETRAIN_DIR, extract.checkpoint), layer=extract.layer, k=select.k, uot=uot, greedy_cost=select.greedy_cost,
+        checkpoint=Path(), layer=extract.layer, k=select.k, uot=uot, greedy_cost=select.greedy_cost,
         concept=None, epochs=finetune.epochs, batch_size=finetune.batch_size, momentum=finetune.momentum, weight_decay=finetune.weight_decay,
     )
-    contrastive = kept_checkpoint(CONTRASTIVE_DIR, "last", fix="testbed.contrastive.epochs") if Path(CONTRASTIVE_DIR).exists() else None
-    return Context(cfg, setting, cluster, device, contrastive)
+    return Context(cfg, setting, cluster, device)
 
 
 def execute(run: Run, context: Context) -> dict:
@@ -107,8 +106,9 @@ def execute(run: Run, context: Context) -> dict:
     if run.experiment == "tuning":
         train, test = validation_split(train, cfg.tuning.val_fraction, run.seed)
     backbone = knobs.get("backbone", "supervised")
-    setting = replace(context.setting, checkpoint=context.checkpoint(backbone), k=knobs.get("k", context.setting.k), concept=splits.meta["concept"])
-    source = context.source(backbone, knobs.get("clusters"))
+    setting = replace(context.setting, checkpoint=context.checkpoint(run.pretrain_seed, backbone), k=knobs.get("k", context.setting.k),
+                      concept=splits.meta["concept"])
+    source = context.source(run.pretrain_seed, backbone, knobs.get("clusters"))
     method, selected = run.method.removesuffix(CLUSTER_METHOD), None
     if "decile" in knobs:
         order = unit_scores(setting, source, "uot", train, run.seed, context.device).order()
@@ -118,11 +118,11 @@ def execute(run: Run, context: Context) -> dict:
 
 
 def experiment_inputs(experiment: str) -> list[Path]:
-    """The files an experiment's rows depend on besides its settings: the code the suite imports
-    and the pipeline's artifacts it reads (folders: every file under them)."""
+    """The files an experiment's rows depend on besides its settings: the code the suite imports,
+    the pool and the backbones (folders: every file under them)."""
     code = [Path(p) for p in import_closure(STAGE_SCRIPT)]
-    data = [Path(PRETRAIN_DIR), Path(POOL_FEATURES), Path(MEANS_DIR), Path(f"{POOL_TABLE}.npy")]
-    return code + data + ([Path(TUNED)] if experiment != "tuning" else []) + ([Path(CONTRASTIVE_DIR)] if experiment == "table1b" else [])
+    data = [Path(BACKBONES_DIR), Path(f"{POOL_TABLE}.npy"), Path(f"{POOL_TABLE}.parquet")]
+    return code + data + ([Path(TUNED)] if experiment != "tuning" else [])
 
 
 def fingerprint(context: Context, files: list[Path]) -> str:

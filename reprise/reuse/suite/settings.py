@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reprise.core.schema import COUNT, NON_NEGATIVE, POSITIVE, Bool, Choice, Int, ListOf, MapOf, Nullable, Real, Section
+from reprise.core.schema import COUNT, INDEX, NON_NEGATIVE, POSITIVE, Bool, Choice, Int, ListOf, MapOf, Nullable, Real, Section
 from reprise.core.settings import SectionSettings, key, nested
 
 SUITE_PARAMS = "suite/params.yaml"
@@ -14,8 +14,8 @@ TARGET = Section({"labels_per_class": COUNT, "test_per_class": Nullable(COUNT), 
 
 @dataclass(frozen=True)
 class TuningSettings(SectionSettings):
-    """The rate and λ: the best mean validation top-1 over ``seeds`` seeds, one point per target
-    (``shared``) or per method (the paper's protocol)."""
+    """The rate and λ: the best mean validation top-1 over ``seeds`` seeds of the first
+    pre-training run, one point per target (``shared``) or per method (the paper's protocol)."""
 
     section = "testbed.tuning"
     params_file = SUITE_PARAMS
@@ -54,8 +54,9 @@ class TestbedSettings(SectionSettings):
     params_file = SUITE_PARAMS
     targets: dict = key(MapOf(TARGET))  # name -> labels_per_class, test_per_class, elastic_alpha
     elastic_sigma: float = key(POSITIVE)
-    seeds: int = key(Int(2))
-    sweep_seeds: int = key(Int(2))
+    pretrain_seeds: list[int] = key(ListOf(INDEX, distinct=True))  # the backbones' pre-training runs (the unit of replication)
+    seeds: int = key(Int(2))        # Table 1's fine-tuning seeds a pre-training run
+    sweep_seeds: int = key(Int(2))  # the sweeps' fine-tuning seeds a pre-training run
     workers: int = key(COUNT)
     methods: list[str] = key(ListOf(Choice("none", "random", "greedy", "uot", "label", "cotuning")))
     tuning: TuningSettings = nested(TuningSettings)
