@@ -141,3 +141,34 @@ def plot_scores(summary: pd.DataFrame, corr: dict, path: str | Path) -> None:
     fig.tight_layout()
     write_figure(fig, path)
     plt.close(fig)
+
+
+FAR_SOURCE_LINES = ((("source_train_top1", "source, training images"), ("source_val_top1", "source, held out"), ("fe_top1", "FE (target)"),
+                     ("ft_top1", "FT (target)")), (("fm_top1", "F_m, FE"), ("fr_top1", "F_r, FE"), ("fe_top1", "F (all), FE")))
+
+
+def plot_far_source(rows: pd.DataFrame, path: str | Path) -> None:
+    """One column a source: top-1 along pre-training (log epochs) of the source (training and
+    held-out images) and of the target (FE, FT), then of FE on F_m and F_r (the paper's Fig. 5);
+    the mean over pre-training runs, each run a thin line."""
+    sources = list(dict.fromkeys(rows["source"]))
+    fig, axes = plt.subplots(2, len(sources), figsize=(5 * len(sources), 7), squeeze=False)
+    for j, source in enumerate(sources):
+        part = rows[rows["source"] == source]
+        for i, lines in enumerate(FAR_SOURCE_LINES):
+            ax = axes[i, j]
+            for k, (column, label) in enumerate(lines):
+                colour = f"C{k}"
+                for _, run in part.groupby("pretrain_seed"):
+                    ax.plot(run["epoch"], run[column], color=colour, linewidth=0.6, alpha=0.35)
+                mean = part.groupby("epoch")[column].mean()
+                ax.plot(mean.index, mean.to_numpy(), color=colour, marker="o", markersize=3, label=label)
+            ax.set_xscale("log")
+            ax.set_xlabel("pre-training epoch")
+            ax.set_ylabel("top-1 (%)")
+            ax.set_title(f"{source}: " + ("source and target" if i == 0 else "spectral components (target, frozen)"), fontsize=9)
+            ax.legend(fontsize=7)
+    fig.suptitle(f"far-source checkpoints: mean of {rows['pretrain_seed'].nunique()} pre-training runs (thin: each run)", fontsize=10)
+    fig.tight_layout()
+    write_figure(fig, path)
+    plt.close(fig)

@@ -10,3 +10,16 @@ CHECKPOINT_RESULTS = "results/checkpoints"      # metrics.json, summary.md, seri
 def checkpoint_study_dir(epoch: int) -> str:
     """One studied checkpoint's artifacts; N is not zero-padded, as ``dvc.yaml``'s ``epoch_${item}``."""
     return f"{CHECKPOINT_STUDY_DIR}/epoch_{int(epoch)}"
+
+FAR_SOURCE_PRETRAIN_DIR = "data/far_source/pretrain"  # <pretrain_seed>/<source>/: checkpoints and the source table
+FAR_SOURCE_STUDY_DIR = "data/far_source/study"        # epoch_<N>.csv: every (source, pre-training run) at that checkpoint
+FAR_SOURCE_RESULTS = "results/far_source"             # seeds.csv, findings.csv, trajectory.png
+
+
+def far_source_run_dir(source: str, pretrain_seed: int) -> str:
+    """One far-source pre-training run (the stage ``far_source_pretrain@<pretrain_seed>`` writes every source's)."""
+    return f"{FAR_SOURCE_PRETRAIN_DIR}/{int(pretrain_seed)}/{source}"
+
+
+def far_source_rows(epoch: int) -> str:
+    return f"{FAR_SOURCE_STUDY_DIR}/epoch_{int(epoch)}.csv"

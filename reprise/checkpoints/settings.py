@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reprise.core.errors import InputError
-from reprise.core.schema import COUNT, INDEX, MOMENTUM, NON_NEGATIVE, POSITIVE, ByMode, Choice, ListOf, Nullable, Real
+from reprise.core.schema import COUNT, INDEX, MOMENTUM, NON_NEGATIVE, POSITIVE, ByMode, Choice, ListOf, MapOf, Nullable, Real, Section, Text
 from reprise.core.settings import SectionSettings, key, nested
 
 REAL_TARGET = "target"  # checkpoints.target: real mode's own target, from the real params
+SUITE_PARAMS = "suite/params.yaml"  # the far-source experiment's section lives with the suite's
+SOURCE = Section({"concepts": ListOf(Text(), distinct=True), "label_noise": Real(0, 1, low_closed=True)})  # concepts: the pool's judge
 
 
 def check_threshold(threshold: float) -> float:
@@ -88,3 +90,20 @@ def study_settings(c, mode: str, real=None) -> StudySettings:
         labels_per_class=c.labels_per_class, test_per_class=c.test_per_class, seeds=tuple(c.seeds), classifier=c.classifier,
         finetune=c.finetune, spectral_threshold=c.spectral_threshold, embedding_points=c.embedding_points,
     )
+
+
+@dataclass(frozen=True)
+class FarSourceSettings(SectionSettings):
+    """The checkpoint study where its paper places the effect (suite/dvc.yaml): a source far from
+    the target and small enough to memorise, pre-trained long, studied at log-spaced checkpoints
+    over several pre-training runs. ``sources``: name -> pool concepts and the share of labels
+    replaced by another class (memorising through noise)."""
+
+    section = "far_source"
+    params_file = SUITE_PARAMS
+    sources: dict = key(MapOf(SOURCE))
+    images_per_class: int = key(COUNT)
+    epochs: int = key(COUNT)
+    checkpoints: list[int] = key(ListOf(COUNT, distinct=True), convert=sorted)
+    pretrain_seeds: list[int] = key(ListOf(INDEX, distinct=True))
+    finetune_epochs: int = key(COUNT)

@@ -85,7 +85,7 @@ def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettin
     first, workers = settings.seeds[0], job_count(jobs, 2 * len(settings.seeds), device, mode)
     runs = [(study_ft, path, epoch, settings, seed, device, progress and workers == 1, seed == first) for seed in settings.seeds]
     runs += [(study_fe, path, epoch, settings, seed, device, False, seed == first) for seed in settings.seeds]
-    done = run_jobs(_study_part, runs, workers, desc=f"checkpoint epoch {epoch}")
+    done = run_jobs(study_part, runs, workers, desc=f"checkpoint epoch {epoch}")
     ft, fe = done[: len(settings.seeds)], done[len(settings.seeds) :]
     seed_rows = [{**f["row"], **t["row"]} for f, t in zip(fe, ft)]
     for row in seed_rows:
@@ -103,7 +103,8 @@ def _model_order(column: pd.Series) -> pd.Series:
     return column.map({"pretrained": 0, "finetuned": 1}) if column.name == "model" else column
 
 
-def _study_part(part, *args):
+def study_part(part, *args):
+    """Run ``part`` (:func:`study_fe` or :func:`study_ft`) with ``args``: the one function a job pool runs."""
     return part(*args)
 
 

@@ -19,6 +19,9 @@ TINY_SUITE = {"testbed": {
     "tuning": {"lrs": [0.05, 0.01], "lambdas": [1.0], "val_fraction": 0.5, "seeds": 1, "shared": True},
     "k_multiples": [1, 2], "fractions": [0.5, 1.0], "long_tail": {"largest": 4, "ratio": 4}, "deciles": 2, "clusters": [6],
     "contrastive": {"epochs": 1, "clusters": 6},
+}, "far_source": {
+    "sources": {"greek": {"concepts": ["greek_lower"], "label_noise": 0.0}, "greek_noisy": {"concepts": ["greek_lower"], "label_noise": 0.5}},
+    "images_per_class": 4, "epochs": 3, "checkpoints": [1, 3], "pretrain_seeds": [0, 1], "finetune_epochs": 1,
 }}
 
 
@@ -55,5 +58,10 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     uot_random = findings[(findings["comparison"] == "UOT − random") & (findings["setting"].str.startswith("Table 1,"))]
     assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {4} and set(uot_random["pretrain_runs"]) == {2}
     assert "UOT − random" in (root / "results" / "findings.md").read_text()
+    far = pd.read_csv(root / "results" / "far_source" / "seeds.csv")
+    assert len(far) == 2 * 2 * 2 and set(far["epoch"]) == {1, 3} and set(far["seed"]) == {0, 1}  # sources, runs, checkpoints; a seed a run
+    assert far[["source_train_top1", "source_val_top1", "fe_top1", "ft_top1", "fm_top1", "fr_top1"]].stack().between(0, 100).all()
+    far_found = findings[findings["setting"].str.startswith("source greek")]  # the far-source claims, over the two pre-training runs
+    assert len(far_found) == 2 * 4 and set(far_found["pretrain_runs"]) == {2} and (far_found["study"] == "checkpoints").all()
     assert json.loads(dvc(root, "status", "suite/dvc.yaml", "--json").stdout) == {}
     assert not (root / "data" / "testbed" / "partial" / "table1.csv").exists()  # the partial rows go once the stage is done
