@@ -25,7 +25,7 @@ repro: $(INSTALLED)
 	$(BIN)/dvc repro
 
 suite: $(INSTALLED)
-	$(BIN)/dvc repro suite/dvc.yaml
+	$(BIN)/python tools/suite.py
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup

@@ -28,7 +28,8 @@ a column or a key is not there.
   template's header is its label alone; ``order`` lists rows (``A/B`` for two row columns), ``*``
   standing for the rest, after ``sort`` by a field of one column.
 - ``paired file=F a=A b=B [by=method] [pair=seed] [value=top1] [show=full|wins] [where=Q] [COLUMN=VALUE ...]``:
-  the paired difference A − B over ``pair`` (rows with the same ``pair`` values averaged first),
+  the paired difference A − B over ``pair`` (rows with the same ``pair`` values averaged first;
+  rows with a ``pretrain_seed`` pair on it too, their intervals over the pre-training runs),
   as "+1.12 [−2.79, +5.04], within noise": mean and 95% interval of
   :func:`reprise.core.findings.paired_interval`, verdict of :func:`reprise.core.findings.verdict`
   (``show=wins``: "6 of 10", the pairs on which A is higher).
@@ -37,7 +38,8 @@ a column or a key is not there.
   the seeds won and the verdict (``detail``).
 - ``markdown file=F (table=N | paragraph=N)``: the N-th table or paragraph of a Markdown file a
   report wrote (``results/checkpoints/summary.md``), as it is.
-- ``findings [study=S]``: ``results/findings.csv`` by :func:`reprise.core.findings.render_markdown`.
+- ``findings [study=S]``: ``results/findings.csv`` by :func:`reprise.core.findings.render_markdown`:
+  one table of the papers' claims, each finding with its agreement with the paper.
 - ``stage_params stage=S [pipeline=dvc.yaml]``: the params a stage declares in its pipeline.
 
 Templates are Python format strings over the row's columns; ``{name!n}`` shows a method or score
@@ -60,7 +62,7 @@ import yaml
 
 from reprise.core.errors import InputError
 from reprise.core.findings import STUDIES, findings_frame, paired_interval, render_markdown, verdict
-from reprise.core.paired import paired_difference
+from reprise.core.paired import PRETRAIN_SEED, paired_difference
 
 SOURCES = ("results/", "benchmarks/results/")
 PARAMS = ("params.yaml", "params.real.yaml", "suite/params.yaml")
@@ -226,6 +228,10 @@ def _templates(spec: str, separator: str) -> list[tuple[str, str]]:
 
 
 def _paired_result(frame: pd.DataFrame, a: str, b: str, by: str, pair: list[str], value: str, file: str) -> dict:
+    """``a`` − ``b`` paired on the ``pair`` columns; rows with a ``pretrain_seed`` pair on it too,
+    and their intervals are over pre-training runs (:func:`reprise.core.paired.paired_difference`)."""
+    if PRETRAIN_SEED in frame.columns and PRETRAIN_SEED not in pair:
+        pair = [PRETRAIN_SEED, *pair]
     for column in (by, value, *pair):
         if column not in frame.columns:
             raise GeneratorError(f"{file} has no column {column!r}")
@@ -238,7 +244,8 @@ def _paired_result(frame: pd.DataFrame, a: str, b: str, by: str, pair: list[str]
     both = pd.concat(sides, axis=1, keys=["a", "b"]).dropna()
     if len(both) < 2:
         raise GeneratorError(f"{file}: {a} and {b} share {len(both)} {'/'.join(pair)}; a paired difference needs 2")
-    return paired_difference(both["a"], both["b"])
+    runs = both.index.get_level_values(PRETRAIN_SEED) if PRETRAIN_SEED in pair else None
+    return paired_difference(both["a"], both["b"], runs=runs)
 
 
 def _show(result: dict, show: str) -> str:

@@ -13,7 +13,9 @@ A finding says what was compared and what the seeds show:
   (the interval is then over runs, :mod:`reprise.core.paired`);
 - ``mean``, ``lo``, ``hi``: the mean paired difference A − B and its 95% interval, in the
   compared quantity's unit (top-1 points, or Spearman ρ);
-- ``verdict``: :func:`verdict` of the interval, the one rule for every study.
+- ``verdict``: :func:`verdict` of the interval, the one rule for every study;
+- ``expected``: what the paper finds, :data:`EXPECTED`: ``beats`` (A is better than B) or ``as
+  good`` (A is no worse than B); :func:`agreement` reads the verdict against it.
 
 The interval of a paired comparison (:func:`paired_interval`) is the hull of its bootstrap and t
 intervals (:func:`reprise.core.paired.paired_difference`): it excludes zero exactly where both
@@ -34,10 +36,10 @@ import pandas as pd
 
 from reprise.core.errors import InputError
 
-COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict")
+COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict", "expected")
 STUDIES = ("reuse", "zoo", "checkpoints")
-HEADINGS = {"reuse": "Which pre-training data (Liu et al.)", "zoo": "Which pre-trained model (Deshpande et al.)",
-            "checkpoints": "Which checkpoint (Deng et al.)"}
+PAPERS = {"reuse": "Liu et al. (which data)", "zoo": "Deshpande et al. (which model)", "checkpoints": "Deng et al. (which checkpoint)"}
+EXPECTED = ("beats", "as good")
 DIGITS = 2
 
 
@@ -50,6 +52,16 @@ def verdict(lo: float, hi: float) -> str:
     return "within noise"
 
 
+def agreement(verdict_: str, expected: str) -> str:
+    """Whether a finding agrees with its paper: ``agrees`` where the verdict is what the paper finds
+    (``beats`` for a claim that A beats B; anything but ``below`` for a claim that A is as good as
+    B), ``disagrees`` where the interval lies on the other side of zero (``below``), and ``within
+    noise`` where a claim that A beats B is neither shown nor refuted."""
+    if verdict_ == "below":
+        return "disagrees"
+    return "agrees" if verdict_ == "beats" or expected == "as good" else "within noise"
+
+
 def paired_interval(result: Mapping) -> tuple[float, float]:
     """The 95% interval of a paired comparison (a :func:`reprise.core.paired.paired_difference`
     result or a row of its table): from the lower of ``boot_low`` and ``t_low`` to the higher of
@@ -57,11 +69,12 @@ def paired_interval(result: Mapping) -> tuple[float, float]:
     return float(min(result["boot_low"], result["t_low"])), float(max(result["boot_high"], result["t_high"]))
 
 
-def finding(study: str, claim: str, comparison: str, target: str, setting: str, result: Mapping) -> dict:
-    """One finding row from a paired comparison's ``seeds``, ``pretrain_runs`` and ``mean`` and its :func:`paired_interval`."""
+def finding(study: str, claim: str, comparison: str, target: str, setting: str, result: Mapping, expected: str = "beats") -> dict:
+    """One finding row from a paired comparison's ``seeds``, ``pretrain_runs`` and ``mean`` and its
+    :func:`paired_interval`; ``expected``: what the paper finds (:data:`EXPECTED`)."""
     lo, hi = paired_interval(result)
     return {"study": study, "claim": claim, "comparison": comparison, "target": target, "setting": setting,
-            "runs": int(result["seeds"]), "pretrain_runs": int(result["pretrain_runs"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi)}
+            "runs": int(result["seeds"]), "pretrain_runs": int(result["pretrain_runs"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi), "expected": expected}
 
 
 def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
@@ -80,9 +93,10 @@ def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
                          + "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
                                                         f"unknown {', '.join(map(str, extra))}" if extra else "") if part))
     frame = frame[list(COLUMNS)].reset_index(drop=True)
-    unknown = sorted(set(frame["study"]) - set(STUDIES))
-    if unknown:
-        raise InputError(f"unknown study {', '.join(map(repr, unknown))} in the findings; use one of {', '.join(STUDIES)}")
+    for column, allowed in (("study", STUDIES), ("expected", EXPECTED)):
+        unknown = sorted(set(frame[column]) - set(allowed))
+        if unknown:
+            raise InputError(f"unknown {column} {', '.join(map(repr, unknown))} in the findings; use one of {', '.join(allowed)}")
     frame[["runs", "pretrain_runs"]] = frame[["runs", "pretrain_runs"]].astype(int)
     for column in ("mean", "lo", "hi"):
         frame[column] = frame[column].astype(float)
@@ -112,18 +126,25 @@ def _number(value: float) -> str:
 
 
 def render_markdown(frame: pd.DataFrame) -> str:
-    """The findings as Markdown: one table a study (under a bold line naming its question), a row
-    a finding, numbers with :data:`DIGITS` decimals and a sign."""
+    """The findings as one Markdown table of the papers' claims, a row a finding (paper, claim,
+    comparison, target, setting, runs and pre-training runs, mean [interval] with :data:`DIGITS`
+    decimals and a sign, verdict, and :func:`agreement` with the paper), after a line a paper
+    counting its findings that agree, disagree and stay within noise."""
     frame = findings_frame(frame)
-    parts = []
+    if frame.empty:
+        return "No findings."
+    here = [agreement(v, e) for v, e in zip(frame["verdict"], frame["expected"])]
+    frame = frame.assign(here=here)
+    counts = []
     for study in STUDIES:
         part = frame[frame["study"] == study]
-        if part.empty:
-            continue
-        lines = [f"**{HEADINGS[study]}**", "", "| claim | comparison | target | setting | runs (pre-training runs) | mean [95% interval] | verdict |",
-                 "|---|---|---|---|---|---|---|"]
-        for row in part.itertuples(index=False):
-            lines.append(f"| {row.claim} | {row.comparison} | {row.target} | {row.setting} | {row.runs} ({row.pretrain_runs}) | "
-                         f"{_number(row.mean)} [{_number(row.lo)}, {_number(row.hi)}] | {row.verdict} |")
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts) if parts else "No findings."
+        if len(part):
+            tally = part["here"].value_counts()
+            counts.append(f"- {PAPERS[study]}: {len(part)} findings; " + ", ".join(f"{int(tally.get(word, 0))} {word}"
+                                                                            for word in ("agrees", "disagrees", "within noise")))
+    lines = ["| paper | claim | comparison | target | setting | runs (pre-training runs) | mean [95% interval] | verdict | the paper's claim here |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in frame.itertuples(index=False):
+        lines.append(f"| {PAPERS[row.study]} | {row.claim} | {row.comparison} | {row.target} | {row.setting} | {row.runs} ({row.pretrain_runs}) | "
+                     f"{_number(row.mean)} [{_number(row.lo)}, {_number(row.hi)}] | {row.verdict} | {row.here} |")
+    return "\n".join(counts) + "\n\n" + "\n".join(lines)

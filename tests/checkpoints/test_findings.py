@@ -26,6 +26,8 @@ def test_a_middle_fe_peak_and_a_rising_ft_are_found_as_the_paper_has_them():
     assert found.loc["fine-tuning is best from the fully pre-trained checkpoint", "comparison"] == "FT@10 − FT@5"
     assert found.loc["fine-tuning beats frozen features", ["comparison", "verdict"]].tolist() == ["FT@10 − FE@10", "beats"]
     assert (found["target"] == "mnist").all() and (found["setting"] == "FT 100 epochs").all() and (found["runs"] == 3).all()
+    assert found.loc["fine-tuning is best from the fully pre-trained checkpoint", "expected"] == "as good"  # the rest: beats
+    assert (found.drop(index="fine-tuning is best from the fully pre-trained checkpoint")["expected"] == "beats").all()
 
 
 def test_one_checkpoint_gives_only_ft_against_fe_and_one_seed_nothing():
@@ -44,7 +46,7 @@ def test_the_committed_per_seed_checkpoint_rows_give_consistent_findings():
         wide = part.assign(epoch=part["epoch"].astype(int), top1=part["top1"] / 100).pivot_table(
             index=["epoch", "seed"], columns="kind", values="top1").reset_index()
         found = checkpoint_findings(wide.rename(columns={"FE": "fe_acc", "FT": "ft_acc"}), "mnist", setting)
-        assert tuple(found.columns) == COLUMNS and len(found) == 5
+        assert tuple(found.columns) == COLUMNS and len(found) == 4
         assert [verdict(lo, hi) for lo, hi in zip(found["lo"], found["hi"])] == found["verdict"].tolist()
         # the study's own finding: the paper's middle FE peak is not there, and FT beats FE at the last checkpoint
         by_claim = found.set_index("claim")["verdict"]

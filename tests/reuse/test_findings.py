@@ -26,20 +26,26 @@ def test_a_hand_made_paired_table_gives_the_expected_findings():
         _paired("cotuning", "none", 0.3, -0.2, 0.8),  # no claim is about Co-Tuning
         _paired("uot", "none", 2.4, -0.3, 5.0, experiment="long_tail", setting="long tail"),
         _paired("uot", "none", 0.9, 0.3, 1.5, experiment="long_tail", setting="balanced"),
-        _paired("uot", "random", 0.2, -0.1, 0.5, experiment="k", setting="K=13 (0.5x)"),  # not an experiment of the claims
+        _paired("uot", "random", 0.2, -0.1, 0.5, experiment="k", setting="K=13 (0.5x)"),
+        _paired("uot", "none", 0.2, -0.1, 0.5, experiment="k", setting="K=13 (0.5x)"),  # no claim of Fig. 3a is about plain fine-tuning
+        _paired("decile 1", "decile 3", 2.0, 1.0, 3.0, experiment="deciles", setting="deciles"),
+        _paired("decile 1", "decile 2", 1.0, 0.5, 1.5, experiment="deciles", setting="deciles"),  # not the last decile
     ])
     found = reuse.testbed_findings(paired)
     assert tuple(found.columns) == COLUMNS
     assert found[["comparison", "setting", "verdict"]].values.tolist() == [
         ["UOT − random", "Table 1, K=26", "beats"],
         ["UOT − plain fine-tuning", "Table 1, K=26", "below"],
+        ["UOT − random", "Fig. 3a, K=13 (0.5x)", "within noise"],
+        ["decile 1 − decile 3", "Fig. 4b", "beats"],
         ["UOT − plain fine-tuning", "Table 3, long tail", "within noise"],
         ["UOT − plain fine-tuning", "Table 3, balanced", "beats"],
     ]
+    assert set(found["expected"]) == {"beats"}
     first = found.iloc[0]
     assert (first["study"], first["claim"], first["target"], first["runs"]) == ("reuse", "UOT selection beats random selection", "latin_upper", 10)
     assert (first["mean"], first["lo"], first["hi"]) == (1.2, 0.6, 1.8)  # the t-interval, wider than the bootstrap one here
-    assert found.iloc[2]["claim"] == "reusing UOT-selected data helps on a long-tailed target"
+    assert found.iloc[4]["claim"] == "reusing UOT-selected data helps on a long-tailed target"
 
 
 def test_a_paired_verdict_that_its_intervals_contradict_is_refused():
@@ -51,16 +57,21 @@ def test_every_claim_is_found_on_a_paired_table_of_every_reference():
     rng = np.random.default_rng(0)
     methods = ("none", "random", "label", "greedy", "uot", "random (clusters)", "uot (clusters)")
     rows = [{"experiment": experiment, "target": "mnist", "setting": setting, "method": method, "seed": seed, "top1": 90 + rng.normal()}
-            for experiment, settings in (("table1", ("K=10",)), ("long_tail", ("long tail", "balanced")), ("table1b", ("self-supervised",)))
+            for experiment, settings in (("table1", ("K=10",)), ("k", ("K=5",)), ("low_data", ("20%",)), ("clusters", ("50 clusters",)),
+                                         ("long_tail", ("long tail", "balanced")), ("table1b", ("self-supervised",)))
             for setting in settings for method in methods for seed in range(3)]
+    rows += [{"experiment": "deciles", "target": "mnist", "setting": "deciles", "method": method, "seed": seed, "top1": 90 + rng.normal()}
+             for method in ("none", "decile 1", "decile 2", "decile 10") for seed in range(3)]
     found = reuse.testbed_findings(reuse.paired_comparisons(pd.DataFrame(rows)))
     assert len(found) == len(reuse.CLAIMS)
+    assert found.loc[found["setting"] == "Fig. 4b", "comparison"].tolist() == ["decile 1 − decile 10"]  # the last by number, not by name
+    assert found.loc[found["claim"] == "UOT selection is as good as label-based selection", "expected"].tolist() == ["as good"]
 
 
 @pytest.mark.skipif(not (TESTBED / "table1.csv").exists(), reason="no committed testbed results")
 def test_the_committed_testbed_results_give_consistent_findings():
     committed = reuse.testbed_findings(pd.read_csv(TESTBED / "paired.csv"))  # the report's table: references none and random only
-    per_seed = pd.concat([pd.read_csv(TESTBED / f"{name}.csv") for name in ("table1", "long_tail", "table1b")])
+    per_seed = pd.concat([pd.read_csv(TESTBED / f"{name}.csv") for name in ("table1", "k", "low_data", "deciles", "clusters", "long_tail", "table1b")])
     recomputed = reuse.testbed_findings(reuse.paired_comparisons(per_seed))
     for found in (committed, recomputed):
         assert tuple(found.columns) == COLUMNS and len(found)

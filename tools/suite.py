@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""``make suite``: every stage of ``suite/dvc.yaml`` that is not up to date, one at a time in
+DVC's order, with the suite's progress and an estimate of the time left before each.
+
+    python tools/suite.py          # run them (make suite)
+    python tools/suite.py --dry    # list them with the estimate; run nothing
+
+Progress is in rows: a stage's rows are the data rows of its CSV outputs (the runs, for the
+experiment stages; one for a stage without a CSV output). ``suite/timings.csv`` holds every
+stage's rows and seconds from its last run on this machine; the time left is the sum of the
+recorded seconds of the stages still to run, and a stage never timed makes the estimate a lower
+bound, which the line says. After each stage its rows and seconds are written back. Interrupted,
+a rerun goes on where it stopped: DVC skips the stages done, pre-training resumes from its last
+epoch and the testbed's experiments keep their finished runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = "suite/dvc.yaml"
+TIMINGS = ROOT / "suite" / "timings.csv"  # stage, rows, seconds, machine
+COLUMNS = ("stage", "rows", "seconds", "machine")
+
+
+def pending() -> list[str]:
+    """The stages of the suite that are not up to date, in the order ``dvc repro`` runs them."""
+    dry = subprocess.run(["dvc", "repro", "--dry", PIPELINE], cwd=ROOT, capture_output=True, text=True)
+    if dry.returncode:
+        sys.exit(f"error: dvc repro --dry {PIPELINE} failed: {dry.stderr.strip().splitlines()[-1] if dry.stderr.strip() else dry.returncode}")
+    return [name.removeprefix(f"{PIPELINE}:") for name in re.findall(r"Running stage '([^']+)'", dry.stdout)]
+
+
+def stage_outputs(stage: str) -> list[Path]:
+    """The output paths of a stage (``name`` or ``name@item``) of the suite."""
+    stages = yaml.safe_load((ROOT / PIPELINE).read_text())["stages"]
+    name, _, item = stage.partition("@")
+    body = stages[name].get("do", stages[name])
+    return [ROOT / str(next(iter(out)) if isinstance(out, dict) else out).replace("${item}", item) for out in body.get("outs", [])]
+
+
+def rows_of(stage: str) -> int:
+    """The data rows of a stage's CSV outputs (one where it has none)."""
+    csvs = [path for path in stage_outputs(stage) if path.suffix == ".csv" and path.is_file()]
+    return sum(len(pd.read_csv(path)) for path in csvs) if csvs else 1
+
+
+def read_timings() -> pd.DataFrame:
+    return pd.read_csv(TIMINGS) if TIMINGS.is_file() else pd.DataFrame(columns=list(COLUMNS))
+
+
+def duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def progress_line(todo: list[str], done_rows: int, timings: pd.DataFrame) -> str:
+    """Rows done of the total and the time left: the recorded rows and seconds of ``todo``."""
+    known = timings.set_index("stage")
+    timed = [s for s in todo if s in known.index]
+    left_rows = int(known.loc[timed, "rows"].sum()) if timed else 0
+    left = float(known.loc[timed, "seconds"].sum()) if timed else 0.0
+    untimed = len(todo) - len(timed)
+    estimate = f"about {duration(left)} left" + (f" plus {untimed} stage{'s' * (untimed > 1)} never timed" if untimed else "")
+    return f"suite: {done_rows} of {done_rows + left_rows}{'+' if untimed else ''} rows done, {len(todo)} stage{'s' * (len(todo) != 1)} to run, {estimate}"
+
+
+def record(timings: pd.DataFrame, stage: str, rows: int, seconds: float) -> pd.DataFrame:
+    machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+    row = pd.DataFrame([{"stage": stage, "rows": rows, "seconds": round(seconds, 1), "machine": machine}])
+    timings = pd.concat([timings[timings["stage"] != stage], row], ignore_index=True)
+    temporary = TIMINGS.with_suffix(".tmp")
+    timings.to_csv(temporary, index=False)
+    temporary.replace(TIMINGS)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dry", action="store_true", help="list the stages to run with the estimate; run nothing")
+    args = parser.parse_args()
+    todo, timings = pending(), read_timings()
+    stages = yaml.safe_load((ROOT / PIPELINE).read_text())["stages"]
+    done_rows = sum(rows_of(s) for s in timings["stage"] if s.partition("@")[0] in stages and s not in todo)
+    print(progress_line(todo, done_rows, timings), flush=True)
+    if args.dry:
+        for stage in todo:
+            known = timings[timings["stage"] == stage]
+            print(f"  {stage}: " + (f"{int(known['rows'].iloc[0])} rows, {duration(float(known['seconds'].iloc[0]))}" if len(known) else "never timed"))
+        return
+    for i, stage in enumerate(todo):
+        started = time.perf_counter()
+        result = subprocess.run(["dvc", "repro", "--single-item", f"{PIPELINE}:{stage}"], cwd=ROOT)
+        if result.returncode:
+            sys.exit(result.returncode)
+        rows = rows_of(stage)
+        timings = record(timings, stage, rows, time.perf_counter() - started)
+        done_rows += rows
+        print(progress_line(todo[i + 1 :], done_rows, timings), flush=True)
+
+
+if __name__ == "__main__":
+    main()
