@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""``make suite``: every stage of ``suite/dvc.yaml`` that is not up to date, one at a time in
-DVC's order, with the suite's progress and an estimate of the time left before each.
+"""``make suite``: every stage of ``suite/dvc.yaml`` that ``dvc repro`` would run, one at a time
+(each after all it depends on), with the suite's progress and an estimate of the time left
+before each and at the end. The default pipeline must be up to date (``make repro``).
 
     python tools/suite.py          # run them (make suite)
     python tools/suite.py --dry    # list them with the estimate; run nothing
@@ -17,6 +18,7 @@ epoch and the testbed's experiments keep their finished runs.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -34,12 +36,41 @@ TIMINGS = ROOT / "suite" / "timings.csv"  # stage, rows, seconds, machine
 COLUMNS = ("stage", "rows", "seconds", "machine")
 
 
+def _dvc_json(*args: str) -> dict:
+    done = subprocess.run(["dvc", *args, "--json"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"error: dvc {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+    return json.loads(done.stdout or "{}")
+
+
 def pending() -> list[str]:
-    """The stages of the suite that are not up to date, in the order ``dvc repro`` runs them."""
-    dry = subprocess.run(["dvc", "repro", "--dry", PIPELINE], cwd=ROOT, capture_output=True, text=True)
-    if dry.returncode:
-        sys.exit(f"error: dvc repro --dry {PIPELINE} failed: {dry.stderr.strip().splitlines()[-1] if dry.stderr.strip() else dry.returncode}")
-    return [name.removeprefix(f"{PIPELINE}:") for name in re.findall(r"Running stage '([^']+)'", dry.stdout)]
+    """The stages of the suite that ``dvc repro`` would run (those not up to date and every stage
+    downstream of one), in an order that runs a stage after all it depends on. A stage of the
+    default pipeline that is not up to date is an error: ``make repro`` comes first."""
+    dot = subprocess.run(["dvc", "dag", "--dot", PIPELINE], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    nodes = re.findall(r'^"([^"]+)";$', dot, flags=re.M)
+    edges = re.findall(r'^"([^"]+)" -> "([^"]+)";$', dot, flags=re.M)
+    changed = set(_dvc_json("status", PIPELINE))
+    stale = sorted(n for n in changed if not n.startswith(f"{PIPELINE}:"))
+    if stale:
+        sys.exit(f"error: the default pipeline is not up to date ({', '.join(stale[:3])}{' ...' if len(stale) > 3 else ''}); run make repro first")
+    children = {n: [b for a, b in edges if a == n] for n in nodes}
+    todo, frontier = set(), [n for n in nodes if n in changed]
+    while frontier:
+        node = frontier.pop()
+        if node not in todo:
+            todo.add(node)
+            frontier += children[node]
+    parents = {n: [a for a, b in edges if b == n] for n in nodes}
+    depth: dict[str, int] = {}
+
+    def depth_of(node: str) -> int:  # the longest path from a stage with no dependency
+        if node not in depth:
+            depth[node] = 1 + max(map(depth_of, parents[node]), default=0)
+        return depth[node]
+
+    order = sorted(todo, key=lambda n: (depth_of(n), nodes.index(n)))  # by depth: no stage before one it depends on
+    return [name.removeprefix(f"{PIPELINE}:") for name in order]
 
 
 def stage_outputs(stage: str) -> list[Path]:
@@ -72,6 +103,8 @@ def progress_line(todo: list[str], done_rows: int, timings: pd.DataFrame) -> str
     left_rows = int(known.loc[timed, "rows"].sum()) if timed else 0
     left = float(known.loc[timed, "seconds"].sum()) if timed else 0.0
     untimed = len(todo) - len(timed)
+    if todo and not timed:
+        return f"suite: {done_rows} rows done, {len(todo)} stage{'s' * (len(todo) != 1)} to run, none timed yet (no estimate)"
     estimate = f"about {duration(left)} left" + (f" plus {untimed} stage{'s' * (untimed > 1)} never timed" if untimed else "")
     return f"suite: {done_rows} of {done_rows + left_rows}{'+' if untimed else ''} rows done, {len(todo)} stage{'s' * (len(todo) != 1)} to run, {estimate}"
 

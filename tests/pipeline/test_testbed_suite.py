@@ -2,13 +2,16 @@
 the paired report and its figures, outside the default `dvc repro`."""
 
 import json
+import re
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 import yaml
 
-from pipeline_utils import REPO, dvc, stages_run
+from pipeline_utils import REPO, dvc, env, stages_run
 
 pytestmark = pytest.mark.xdist_group("tiny_repo")
 
@@ -31,7 +34,16 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     shutil.copytree(REPO / "suite", root / "suite", ignore=shutil.ignore_patterns("dvc.lock"))  # the other tests' copies leave the suite out
     (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
     assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
-    done = dvc(root, "repro", "suite/dvc.yaml")
+    shutil.copytree(REPO / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, "tools/suite.py"], cwd=root, env=env(), capture_output=True, text=True)  # make suite
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    progress = re.findall(r"^suite: (\d+)(?: of \d+\+?)? rows done, (\d+) stages? to run", done.stdout, flags=re.M)
+    assert progress[0][0] == "0" and progress[-1][1] == "0" and len(progress) == int(progress[0][1]) + 1  # a line before each stage and at the end
+    timings = pd.read_csv(root / "suite" / "timings.csv")
+    assert len(timings) == int(progress[0][1]) and (timings["seconds"] > 0).all()
+    assert timings.set_index("stage").loc["testbed@table1", "rows"] == 2 * 2 * 4 * 2
+    assert "rows done, 0 stages to run" in subprocess.run([sys.executable, "tools/suite.py", "--dry"], cwd=root, env=env(),
+                                                          capture_output=True, text=True, check=True).stdout
     assert {"suite/dvc.yaml:testbed_backbone@0", "suite/dvc.yaml:testbed_backbone@1", "suite/dvc.yaml:testbed_tuning", "suite/dvc.yaml:testbed@deciles", "suite/dvc.yaml:testbed_clusters", "suite/dvc.yaml:testbed_table1b",
             "suite/dvc.yaml:testbed_report", "suite/dvc.yaml:findings"} <= set(stages_run(done.stdout))
     results = root / "results" / "testbed"

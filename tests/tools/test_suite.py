@@ -17,6 +17,7 @@ def test_the_progress_line_counts_rows_and_sums_the_recorded_seconds_of_the_stag
     line = suite.progress_line(["testbed@k", "far_source@200"], 0, timings)
     assert line == "suite: 0 of 60+ rows done, 2 stages to run, about 10 min left plus 1 stage never timed"  # a lower bound, said
     assert suite.progress_line([], 126, timings) == "suite: 126 of 126 rows done, 0 stages to run, about 0 min left"
+    assert suite.progress_line(["far_source@200"], 5, timings) == "suite: 5 rows done, 1 stage to run, none timed yet (no estimate)"
     assert suite.duration(3 * 3600 + 61) == "3 h 01 min"
 
 
