@@ -12,7 +12,7 @@ measures the mean difference with standard error SE = sqrt(σ_b²/R + σ_w²/(R�
 t-interval over runs detects, in four cases of five (80% power at the 5% level), a difference of
 at least MDE = (t_{0.975, R−1} + t_{0.80, R−1}) · SE (the minimum detectable effect). Its cost is
 R backbones and R·S fine-tunings a method. The table shows, for the designs asked, the MDE of
-each comparison and the median over them; where seeds are cheap and runs dear, this is what says
+each comparison and the mean over them; where seeds are cheap and runs dear, this is what says
 whether the budget buys more seeds or more runs.
 
 Results: benchmarks/results/suite_power.csv (one row a target, comparison and design).
@@ -71,8 +71,8 @@ def main() -> None:
                                  "finetunings": runs * seeds, "mde": mde(between, within, runs, seeds)})
     out = pd.DataFrame(rows)
     out.to_csv(args.out, index=False)
-    summary = out.groupby(["runs", "seeds"])["mde"].median().unstack("seeds").round(2)
-    print("median minimum detectable effect (top-1 points) over targets and comparisons, runs × seeds a run:")
+    summary = out.groupby(["runs", "seeds"])["mde"].mean().unstack("seeds").round(2)
+    print("mean minimum detectable effect (top-1 points) over targets and comparisons, runs × seeds a run:")
     print(summary.to_string())
 
 

@@ -59,7 +59,7 @@ def main() -> None:
             print(f"| {NAMES.get(score, score)} | " + " | ".join(
                 cell(table.loc[(r, score), "mean"], table.loc[(r, score), "std"], seeds, 2, True) for r in ("few", "full")) + " |")
     if seeds >= 2:
-        print(f"\n| Spearman ρ, paired by seed | few: mean [t 95%] | verdict | full: mean [t 95%] | verdict |\n|---|---|---|---|---|")
+        print("\n| Spearman ρ, paired by seed | few: mean [t 95%] | verdict | full: mean [t 95%] | verdict |\n|---|---|---|---|---|")
         for score in order:
             if score in (args.against, "oracle", "random"):
                 continue

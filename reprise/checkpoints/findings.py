@@ -15,8 +15,6 @@ from reprise.checkpoints.analysis import per_seed
 from reprise.core.findings import finding, findings_frame
 from reprise.core.paired import paired_difference
 
-AS_GOOD = {"fine-tuning is best from the fully pre-trained checkpoint": "as good"}  # the claims the paper makes as "no worse"; the rest: "beats"
-
 
 def checkpoint_findings(seeds: pd.DataFrame, target: str, setting: str = "") -> pd.DataFrame:
     """The paper's claims on one study, each a paired difference over seeds in top-1 points:
@@ -47,8 +45,7 @@ def checkpoint_findings(seeds: pd.DataFrame, target: str, setting: str = "") -> 
             ("fine-tuning is best from the fully pre-trained checkpoint", f"FT@{last} − FT@{best_ft}", ft[last], ft[best_ft]),
         ]
     claims.append(("fine-tuning beats frozen features", f"FT@{last} − FE@{last}", ft[last], fe[last]))
-    rows = [finding("checkpoints", claim, comparison, target, setting, paired_difference(a, b), AS_GOOD.get(claim, "beats"))
-            for claim, comparison, a, b in claims]
+    rows = [finding("checkpoints", claim, comparison, target, setting, paired_difference(a, b)) for claim, comparison, a, b in claims]
     return findings_frame(rows)
 
 

@@ -13,9 +13,13 @@ A finding says what was compared and what the seeds show:
   (the interval is then over runs, :mod:`reprise.core.paired`);
 - ``mean``, ``lo``, ``hi``: the mean paired difference A − B and its 95% interval, in the
   compared quantity's unit (top-1 points, or Spearman ρ);
-- ``verdict``: :func:`verdict` of the interval, the one rule for every study;
-- ``expected``: what the paper finds, :data:`EXPECTED`: ``beats`` (A is better than B) or ``as
-  good`` (A is no worse than B); :func:`agreement` reads the verdict against it.
+- ``verdict``: :func:`verdict` of the interval, the one rule for every study.
+
+Every claim is written so that the paper finds A at least as good as B (a claim that A is as good
+as B included: the paper's own numbers put A ahead), so a verdict reads as the paper's claim
+directly (:func:`agreement`): "beats" agrees with it, "below" disagrees, and "within noise"
+neither shows nor refutes it, however wide or narrow the interval (no equivalence margin is
+assumed).
 
 The interval of a paired comparison (:func:`paired_interval`) is the hull of its bootstrap and t
 intervals (:func:`reprise.core.paired.paired_difference`): it excludes zero exactly where both
@@ -36,10 +40,10 @@ import pandas as pd
 
 from reprise.core.errors import InputError
 
-COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict", "expected")
+COLUMNS = ("study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict")
 STUDIES = ("reuse", "zoo", "checkpoints")
 PAPERS = {"reuse": "Liu et al. (which data)", "zoo": "Deshpande et al. (which model)", "checkpoints": "Deng et al. (which checkpoint)"}
-EXPECTED = ("beats", "as good")
+AGREEMENT = {"beats": "agrees", "below": "disagrees", "within noise": "within noise"}
 DIGITS = 2
 
 
@@ -52,14 +56,9 @@ def verdict(lo: float, hi: float) -> str:
     return "within noise"
 
 
-def agreement(verdict_: str, expected: str) -> str:
-    """Whether a finding agrees with its paper: ``agrees`` where the verdict is what the paper finds
-    (``beats`` for a claim that A beats B; anything but ``below`` for a claim that A is as good as
-    B), ``disagrees`` where the interval lies on the other side of zero (``below``), and ``within
-    noise`` where a claim that A beats B is neither shown nor refuted."""
-    if verdict_ == "below":
-        return "disagrees"
-    return "agrees" if verdict_ == "beats" or expected == "as good" else "within noise"
+def agreement(verdict_: str) -> str:
+    """What a verdict says of the paper's claim (module docstring): ``agrees``, ``disagrees`` or ``within noise``."""
+    return AGREEMENT[verdict_]
 
 
 def paired_interval(result: Mapping) -> tuple[float, float]:
@@ -69,12 +68,11 @@ def paired_interval(result: Mapping) -> tuple[float, float]:
     return float(min(result["boot_low"], result["t_low"])), float(max(result["boot_high"], result["t_high"]))
 
 
-def finding(study: str, claim: str, comparison: str, target: str, setting: str, result: Mapping, expected: str = "beats") -> dict:
-    """One finding row from a paired comparison's ``seeds``, ``pretrain_runs`` and ``mean`` and its
-    :func:`paired_interval`; ``expected``: what the paper finds (:data:`EXPECTED`)."""
+def finding(study: str, claim: str, comparison: str, target: str, setting: str, result: Mapping) -> dict:
+    """One finding row from a paired comparison's ``seeds``, ``pretrain_runs`` and ``mean`` and its :func:`paired_interval`."""
     lo, hi = paired_interval(result)
     return {"study": study, "claim": claim, "comparison": comparison, "target": target, "setting": setting,
-            "runs": int(result["seeds"]), "pretrain_runs": int(result["pretrain_runs"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi), "expected": expected}
+            "runs": int(result["seeds"]), "pretrain_runs": int(result["pretrain_runs"]), "mean": float(result["mean"]), "lo": lo, "hi": hi, "verdict": verdict(lo, hi)}
 
 
 def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
@@ -93,10 +91,9 @@ def findings_frame(rows: Iterable[Mapping] | pd.DataFrame) -> pd.DataFrame:
                          + "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
                                                         f"unknown {', '.join(map(str, extra))}" if extra else "") if part))
     frame = frame[list(COLUMNS)].reset_index(drop=True)
-    for column, allowed in (("study", STUDIES), ("expected", EXPECTED)):
-        unknown = sorted(set(frame[column]) - set(allowed))
-        if unknown:
-            raise InputError(f"unknown {column} {', '.join(map(repr, unknown))} in the findings; use one of {', '.join(allowed)}")
+    unknown = sorted(set(frame["study"]) - set(STUDIES))
+    if unknown:
+        raise InputError(f"unknown study {', '.join(map(repr, unknown))} in the findings; use one of {', '.join(STUDIES)}")
     frame[["runs", "pretrain_runs"]] = frame[["runs", "pretrain_runs"]].astype(int)
     for column in ("mean", "lo", "hi"):
         frame[column] = frame[column].astype(float)
@@ -128,13 +125,12 @@ def _number(value: float) -> str:
 def render_markdown(frame: pd.DataFrame) -> str:
     """The findings as one Markdown table of the papers' claims, a row a finding (paper, claim,
     comparison, target, setting, runs and pre-training runs, mean [interval] with :data:`DIGITS`
-    decimals and a sign, verdict, and :func:`agreement` with the paper), after a line a paper
-    counting its findings that agree, disagree and stay within noise."""
+    decimals and a sign, and what the verdict says of the claim, :func:`agreement`), after a line
+    a paper counting its findings that agree, disagree and stay within noise."""
     frame = findings_frame(frame)
     if frame.empty:
         return "No findings."
-    here = [agreement(v, e) for v, e in zip(frame["verdict"], frame["expected"])]
-    frame = frame.assign(here=here)
+    frame = frame.assign(here=frame["verdict"].map(AGREEMENT))
     counts = []
     for study in STUDIES:
         part = frame[frame["study"] == study]
@@ -142,9 +138,9 @@ def render_markdown(frame: pd.DataFrame) -> str:
             tally = part["here"].value_counts()
             counts.append(f"- {PAPERS[study]}: {len(part)} findings; " + ", ".join(f"{int(tally.get(word, 0))} {word}"
                                                                             for word in ("agrees", "disagrees", "within noise")))
-    lines = ["| paper | claim | comparison | target | setting | runs (pre-training runs) | mean [95% interval] | verdict | the paper's claim here |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| paper | claim | comparison | target | setting | runs (pre-training runs) | mean [95% interval] | the paper's claim here |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in frame.itertuples(index=False):
         lines.append(f"| {PAPERS[row.study]} | {row.claim} | {row.comparison} | {row.target} | {row.setting} | {row.runs} ({row.pretrain_runs}) | "
-                     f"{_number(row.mean)} [{_number(row.lo)}, {_number(row.hi)}] | {row.verdict} | {row.here} |")
+                     f"{_number(row.mean)} [{_number(row.lo)}, {_number(row.hi)}] | {row.here} |")
     return "\n".join(counts) + "\n\n" + "\n".join(lines)

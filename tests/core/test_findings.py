@@ -8,8 +8,7 @@ from reprise.core.paired import paired_difference
 
 def _row(**changes) -> dict:
     row = {"study": "reuse", "claim": "UOT selection beats random selection", "comparison": "UOT − random", "target": "mnist",
-           "setting": "Table 1, K=10", "runs": 10, "pretrain_runs": 1, "mean": 1.0, "lo": 0.5, "hi": 1.5, "verdict": "beats",
-           "expected": "beats"}
+           "setting": "Table 1, K=10", "runs": 10, "pretrain_runs": 1, "mean": 1.0, "lo": 0.5, "hi": 1.5, "verdict": "beats"}
     return {**row, **changes}
 
 
@@ -69,22 +68,19 @@ def test_collect_sorts_by_study_in_the_papers_order_then_claim_and_keeps_ties_in
 def test_the_markdown_is_one_table_of_the_papers_claims_with_signed_two_decimal_numbers_and_agreement():
     table = collect([findings_frame([_row(mean=1.2345, lo=0.5, hi=1.999),
                                      _row(claim="UOT selection is as good as label-based selection", comparison="UOT − label-based",
-                                          mean=-0.1, lo=-0.6, hi=0.4, verdict="within noise", expected="as good")]),
+                                          mean=-0.9, lo=-1.6, hi=-0.4, verdict="below")]),
                      findings_frame([_row(study="zoo", claim="NCE ranks the zoo better than LEEP", comparison="NCE − LEEP", pretrain_runs=3,
                                           mean=-0.031, lo=-0.25, hi=0.187, verdict="within noise")])])
     text = render_markdown(table)
-    assert "- Liu et al. (which data): 2 findings; 2 agrees, 0 disagrees, 0 within noise" in text
+    assert "- Liu et al. (which data): 2 findings; 1 agrees, 1 disagrees, 0 within noise" in text
     assert "- Deshpande et al. (which model): 1 findings; 0 agrees, 0 disagrees, 1 within noise" in text and "Deng et al." not in text
     assert ("| Liu et al. (which data) | UOT selection beats random selection | UOT − random | mnist | Table 1, K=10 | 10 (1) | "
-            "+1.23 [+0.50, +2.00] | beats | agrees |") in text
-    assert "| −0.10 [−0.60, +0.40] | within noise | agrees |" in text  # as good as: no worse is what the paper finds
-    assert "| 10 (3) | −0.03 [−0.25, +0.19] | within noise | within noise |" in text
+            "+1.23 [+0.50, +2.00] | agrees |") in text
+    assert "| −0.90 [−1.60, −0.40] | disagrees |" in text
+    assert "| 10 (3) | −0.03 [−0.25, +0.19] | within noise |" in text
     assert text.count("| paper | claim |") == 1
     assert render_markdown(pd.DataFrame(columns=list(COLUMNS))) == "No findings."
 
 
-def test_a_finding_agrees_with_its_paper_only_where_its_interval_shows_what_the_paper_finds():
-    assert [agreement(v, "beats") for v in ("beats", "within noise", "below")] == ["agrees", "within noise", "disagrees"]
-    assert [agreement(v, "as good") for v in ("beats", "within noise", "below")] == ["agrees", "agrees", "disagrees"]
-    with pytest.raises(InputError, match="unknown expected 'better'"):
-        findings_frame([_row(expected="better")])
+def test_a_verdict_reads_as_the_papers_claim():
+    assert [agreement(v) for v in ("beats", "within noise", "below")] == ["agrees", "within noise", "disagrees"]

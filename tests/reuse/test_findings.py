@@ -41,7 +41,6 @@ def test_a_hand_made_paired_table_gives_the_expected_findings():
         ["UOT − plain fine-tuning", "Table 3, long tail", "within noise"],
         ["UOT − plain fine-tuning", "Table 3, balanced", "beats"],
     ]
-    assert set(found["expected"]) == {"beats"}
     first = found.iloc[0]
     assert (first["study"], first["claim"], first["target"], first["runs"]) == ("reuse", "UOT selection beats random selection", "latin_upper", 10)
     assert (first["mean"], first["lo"], first["hi"]) == (1.2, 0.6, 1.8)  # the t-interval, wider than the bootstrap one here
@@ -65,7 +64,6 @@ def test_every_claim_is_found_on_a_paired_table_of_every_reference():
     found = reuse.testbed_findings(reuse.paired_comparisons(pd.DataFrame(rows)))
     assert len(found) == len(reuse.CLAIMS)
     assert found.loc[found["setting"] == "Fig. 4b", "comparison"].tolist() == ["decile 1 − decile 10"]  # the last by number, not by name
-    assert found.loc[found["claim"] == "UOT selection is as good as label-based selection", "expected"].tolist() == ["as good"]
 
 
 @pytest.mark.skipif(not (TESTBED / "table1.csv").exists(), reason="no committed testbed results")
