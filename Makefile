@@ -1,6 +1,6 @@
 # Reprise: `make repro` runs the embedded default pipeline, `make test` runs the test suite,
 # `make suite` runs the suite (suite/dvc.yaml: the papers' experiments over pre-training runs, stage by stage with rows
-# done and the time left; suite/timings.csv holds each stage's last time), `make fuzz` the fuzz
+# done and the time left; results/suite_timings.csv holds each stage's last time), `make fuzz` the fuzz
 # tests with a long budget (FUZZ_EXAMPLES examples each, default 2000; make test runs them with a short one).
 # All create .venv on first use: the pinned torch builds (requirements.txt), then this package with its
 # test extra (pyproject.toml).

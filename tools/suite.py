@@ -7,7 +7,7 @@ before each and at the end. The default pipeline must be up to date (``make repr
     python tools/suite.py --dry    # list them with the estimate; run nothing
 
 Progress is in rows: a stage's rows are the data rows of its CSV outputs (the runs, for the
-experiment stages; one for a stage without a CSV output). ``suite/timings.csv`` holds every
+experiment stages; one for a stage without a CSV output). ``results/suite_timings.csv`` holds every
 stage's rows and seconds from its last run on this machine; the time left is the sum of the
 recorded seconds of the stages still to run, and a stage never timed makes the estimate a lower
 bound, which the line says. After each stage its rows and seconds are written back. Interrupted,
@@ -32,7 +32,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = "suite/dvc.yaml"
-TIMINGS = ROOT / "suite" / "timings.csv"  # stage, rows, seconds, machine
+TIMINGS = ROOT / "results" / "suite_timings.csv"  # stage, rows, seconds, machine
 COLUMNS = ("stage", "rows", "seconds", "machine")
 
 

@@ -39,7 +39,7 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     progress = re.findall(r"^suite: (\d+)(?: of \d+\+?)? rows done, (\d+) stages? to run", done.stdout, flags=re.M)
     assert progress[0][0] == "0" and progress[-1][1] == "0" and len(progress) == int(progress[0][1]) + 1  # a line before each stage and at the end
-    timings = pd.read_csv(root / "suite" / "timings.csv")
+    timings = pd.read_csv(root / "results" / "suite_timings.csv")
     assert len(timings) == int(progress[0][1]) and (timings["seconds"] > 0).all()
     assert timings.set_index("stage").loc["testbed@table1", "rows"] == 2 * 2 * 4 * 2
     assert "rows done, 0 stages to run" in subprocess.run([sys.executable, "tools/suite.py", "--dry"], cwd=root, env=env(),

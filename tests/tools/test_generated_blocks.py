@@ -134,7 +134,8 @@ def root_with_findings(tmp_path_factory) -> Path:
     functions from them, as the report stages will write it."""
     root = tmp_path_factory.mktemp("repo")
     (root / "results").mkdir()
-    testbed = pd.concat([pd.read_csv(ROOT / "results" / "testbed" / f"{name}.csv") for name in ("table1", "long_tail", "table1b")])
+    testbed = pd.concat([pd.read_csv(ROOT / "results" / "testbed" / f"{name}.csv")
+                         for name in ("table1", "k", "low_data", "deciles", "clusters", "long_tail", "table1b")])
     zoo = pd.read_csv(ROOT / "benchmarks" / "results" / "zoo_seeds" / "selection_per_target.csv")
     long = pd.read_csv(ROOT / "benchmarks" / "results" / "checkpoint_sensitivity_seeds.csv")
     long[["kind", "epoch"]] = long["method"].str.split("@", expand=True)
@@ -151,10 +152,10 @@ def root_with_findings(tmp_path_factory) -> Path:
 def test_the_findings_generator_renders_the_findings_table(root_with_findings):
     table = pd.read_csv(root_with_findings / "results" / "findings.csv", keep_default_na=False)
     text = findings(root_with_findings)
-    assert text.count("| claim | comparison |") == 3
-    assert text.count("\n| ") - 3 == len(table)  # a header a study, then a row a finding
+    assert text.count("| paper | claim |") == 1
+    assert text.count("\n| ") - 1 == len(table)  # one header, then a row a finding
     zoo_only = findings(root_with_findings, study="zoo")
-    assert "Which pre-trained model" in zoo_only and "Which pre-training data" not in zoo_only
+    assert "| Deshpande et al. (which model) |" in zoo_only and "| Liu et al. (which data) |" not in zoo_only
     assert zoo_only.count("(Spearman ρ)") == (table["study"] == "zoo").sum()
     with pytest.raises(GeneratorError, match="study='imagenet': one of reuse, zoo, checkpoints"):
         findings(root_with_findings, study="imagenet")
@@ -163,7 +164,7 @@ def test_the_findings_generator_renders_the_findings_table(root_with_findings):
 def test_a_findings_block_in_a_doc_is_rendered_and_checked(root_with_findings):
     text = "# Findings\n\n<!-- generated: findings study=checkpoints -->\n<!-- end generated -->\n"
     new, changed = render(text, "doc.md", root_with_findings)
-    assert len(changed) == 1 and "| fine-tuning beats frozen features | FT@16 − FE@16 | mnist | FT 40 epochs | 3 (1) |" in new
+    assert len(changed) == 1 and "| Deng et al. (which checkpoint) | fine-tuning beats frozen features | FT@16 − FE@16 | mnist | FT 40 epochs | 3 (1) |" in new
     assert render(new, "doc.md", root_with_findings)[1] == []
 
 
