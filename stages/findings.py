@@ -1,6 +1,6 @@
 """findings: every study's findings in one table, results/findings.csv, and rendered as
-results/findings.md (the reports write them: testbed_report and far_source_report of the suite,
-zoo_report, checkpoint_report); the last stage of `make suite`."""
+results/findings.md (the reports write them: testbed_report, zoo_paper_report and far_source_report of the
+suite, and the pipeline's checkpoint_report); the last stage of `make suite`."""
 
 from reprise.checkpoints.layout import CHECKPOINT_RESULTS, FAR_SOURCE_RESULTS
 from reprise.core.artifacts import read_csv, write_csv, write_text
@@ -8,9 +8,9 @@ from reprise.core.findings import collect, render_markdown
 from reprise.core.layout import FINDINGS, FINDINGS_TEXT
 from reprise.core.stage import run_stage
 from reprise.reuse.suite.layout import RESULTS_DIR
-from reprise.zoo.layout import ZOO_RESULTS
+from reprise.zoo.layout import PAPER_ZOO_RESULTS
 
-STUDY_FINDINGS = (f"{RESULTS_DIR}/findings.csv", f"{ZOO_RESULTS}/findings.csv", f"{CHECKPOINT_RESULTS}/findings.csv", f"{FAR_SOURCE_RESULTS}/findings.csv")
+STUDY_FINDINGS = (f"{RESULTS_DIR}/findings.csv", f"{PAPER_ZOO_RESULTS}/findings.csv", f"{CHECKPOINT_RESULTS}/findings.csv", f"{FAR_SOURCE_RESULTS}/findings.csv")
 READS = ()
 
 

@@ -11,14 +11,14 @@ from reprise.core.artifacts import write_csv
 from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
-from reprise.core.images import GLYPH_SPEC, ImageTable
+from reprise.core.images import ImageTable
 from reprise.core.layout import POOL_TABLE
-from reprise.core.pretrain import pretrain
 from reprise.core.sections import DEVICE, DistributedSettings, PretrainSettings, RealSettings
 from reprise.core.stage import run_stage
 from reprise.core.weights import imported_checkpoint
 from reprise.zoo.layout import zoo_member_dir, zoo_multidomain
-from reprise.zoo.members import member_pool, parse_member
+from reprise.zoo.members import parse_member
+from reprise.zoo.pretraining import train_member
 from reprise.zoo.settings import ZooSettings
 
 READS = (
@@ -42,12 +42,8 @@ def main(p) -> None:
         if main_process:
             write_checkpoint(ckpt, checkpoint_path(out, 0))
         return
-    pool = member_pool(ImageTable.read(POOL_TABLE), member, zoo.images_per_class)
-    log = pretrain(
-        pool, None, GLYPH_SPEC, out, mode="supervised", arch=member.arch, arch_kwargs={"widths": list(t.widths)}, epochs=zoo.pretrain_epochs,
-        keep_epochs=[], batch_size=t.batch_size, lr=t.lr, momentum=t.momentum, weight_decay=t.weight_decay, seed=t.seed,
-        device=pick_device(p.device), desc=f"zoo {name}",
-    )
+    log, pool = train_member(ImageTable.read(POOL_TABLE), member, out, images_per_class=zoo.images_per_class, epochs=zoo.pretrain_epochs,
+                             recipe=t, seed=t.seed, device=pick_device(p.device))
     if not main_process:
         return
     write_csv(log, f"{out}/log.csv")

@@ -25,7 +25,7 @@ def main(p) -> None:
     write_csv(per_target, f"{ZOO_RESULTS}/selection_per_target.csv")
     write_csv(summary, f"{ZOO_RESULTS}/selection.csv")
     write_csv(domains, f"{ZOO_RESULTS}/multidomain.csv")
-    write_csv(zoo_findings(per_target), f"{ZOO_RESULTS}/findings.csv")
+    write_csv(zoo_findings(per_target, domains), f"{ZOO_RESULTS}/findings.csv")
     metrics = report_metrics(summary, domains)
     write_json(metrics, f"{ZOO_RESULTS}/metrics.json", digits=4)
     write_json(headline_metrics(metrics), f"{ZOO_RESULTS}/headline.json", digits=4)

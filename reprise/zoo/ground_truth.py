@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.zoo.layout import zoo_target_dir
+from reprise.zoo.layout import ZOO_TARGETS, zoo_target_dir
 from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import load_backbone
 from reprise.core.distributed import processes
@@ -30,7 +30,7 @@ from reprise.core.errors import InputError
 from reprise.core.finetune import finetune
 from reprise.core.images import validation_split
 from reprise.core.jobs import job_count, run_jobs
-from reprise.zoo.targets import REGIMES, read_regime, read_test
+from reprise.zoo.targets import read_regime, read_test, regime_names
 
 
 def choose_rates(runs: pd.DataFrame) -> np.ndarray:
@@ -43,24 +43,26 @@ def choose_rates(runs: pd.DataFrame) -> np.ndarray:
 def finetune_member(
     member: str, checkpoint: str | Path, targets: list[str], seeds: list[int], *, lrs: list[float], epochs: int,
     milestones: list[float], batch_size: int, momentum: float, weight_decay: float, val_fraction: float, split_seed: int,
-    device: torch.device, jobs: int | str = 1, mode: str = "embedded",
+    device: torch.device, jobs: int | str = 1, mode: str = "embedded", targets_root: str = ZOO_TARGETS,
 ) -> pd.DataFrame:
     """Fine-tune the member (its whole backbone and a new head) at every rate of ``lrs``, on every
-    target and regime prepared by the zoo_targets stage, once per seed, side by side on the
-    processes that the ``jobs`` param gives for them in ``mode`` (:func:`reprise.core.jobs.job_count`): columns ``member, target, regime, seed, lr, val_top1, top1``
-    (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
+    target and regime prepared under ``targets_root`` (the zoo_targets stage's by default), once per seed, side by side on the
+    processes that the ``jobs`` param gives for them in ``mode`` (:func:`reprise.core.jobs.job_count`): columns ``member, target, regime, epochs, seed, lr,
+    val_top1, top1`` (test, %), ``seconds`` (the fine-tuning) and ``chosen``."""
     if not lrs or any(not lr > 0 for lr in lrs):
         raise InputError(f"zoo.finetune.lrs must be a non-empty list of positive rates, got {lrs!r}")
     settings = {"epochs": epochs, "milestones": milestones, "batch_size": batch_size, "momentum": momentum, "weight_decay": weight_decay,
-                "val_fraction": val_fraction, "split_seed": split_seed, "device": device}
-    runs = [(member, checkpoint, target, regime, seed, lr, settings) for target in targets for regime in REGIMES for seed in seeds for lr in lrs]
+                "val_fraction": val_fraction, "split_seed": split_seed, "device": device, "targets_root": targets_root}
+    folders = {target: zoo_target_dir(target, targets_root) for target in targets}
+    runs = [(member, checkpoint, target, regime, seed, lr, settings)
+            for target in targets for regime in regime_names(folders[target]) for seed in seeds for lr in lrs]
     runs = pd.DataFrame(run_jobs(finetune_run, runs, job_count(jobs, len(runs), device, mode), desc=f"zoo {member}"))
     return runs.assign(chosen=choose_rates(runs))
 
 
 def finetune_run(member: str, checkpoint: str | Path, target: str, regime: str, seed: int, lr: float, settings: dict) -> dict:
     """One run of :func:`finetune_member`: its row."""
-    folder = zoo_target_dir(target)
+    folder = zoo_target_dir(target, settings["targets_root"])
     fit, val = validation_split(read_regime(folder, regime).train, settings["val_fraction"], settings["split_seed"])
     device = settings["device"]
     backbone, spec, _ = load_backbone(checkpoint)
@@ -70,7 +72,7 @@ def finetune_run(member: str, checkpoint: str | Path, target: str, regime: str, 
         weight_decay=settings["weight_decay"], lam=0.0, seed=seed, device=device, milestones=settings["milestones"], progress=False,
     )
     seconds = time.perf_counter() - started
-    row = {"member": member, "target": target, "regime": regime, "seed": seed, "lr": lr,
+    row = {"member": member, "target": target, "regime": regime, "epochs": settings["epochs"], "seed": seed, "lr": lr,
            "val_top1": 100 * accuracy(backbone, head, val, spec, device),
            "top1": 100 * accuracy(backbone, head, read_test(folder), spec, device), "seconds": seconds}
     if processes().is_main:

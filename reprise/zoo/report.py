@@ -100,6 +100,24 @@ def domain_selection(scores: pd.DataFrame, runs: pd.DataFrame, default_member: s
     return pd.DataFrame(rows)
 
 
+def selection_over_runs(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str,
+                        domain_members: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`selection_table` and :func:`domain_selection` of every pre-training run apart (the
+    ``pretrain_seed`` column of ``scores`` and ``runs``), each row with its run's ``pretrain_seed``
+    first: a member's score is only ever set against the same run's fine-tunings."""
+    per_target, domains = [], []
+    for seed, run_rows in runs.groupby("pretrain_seed", sort=True):
+        run_scores = scores[scores["pretrain_seed"] == seed].drop(columns="pretrain_seed")
+        run_rows = run_rows.drop(columns="pretrain_seed")
+        per_target.append(selection_table(run_scores, run_rows, default_member).assign(pretrain_seed=seed))
+        domains.append(domain_selection(run_scores, run_rows, default_member, domain_members).assign(pretrain_seed=seed))
+    return _run_first(pd.concat(per_target, ignore_index=True)), _run_first(pd.concat(domains, ignore_index=True))
+
+
+def _run_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["pretrain_seed", *[c for c in frame.columns if c != "pretrain_seed"]]]
+
+
 def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
     """Every metric averaged over the targets, then its mean and standard deviation over the
     fine-tuning seeds, per score and regime (``oracle`` first, ``random`` last)."""

@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.zoo.layout import zoo_target_dir
+from reprise.zoo.layout import ZOO_TARGETS, zoo_target_dir
 from reprise.core.backbones import last_conv
+from reprise.core.checkpoints import load_backbone
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.means import unit_means
 from reprise.transferability import domain_similarity, feature_metrics, leep, lfc, lgc, logme, nce, rsa, source_head_softmax
-from reprise.zoo.targets import REGIMES, read_regime
+from reprise.zoo.members import ZooMember, member_pool
+from reprise.zoo.targets import read_regime, regime_names
 
 SCORE_NAMES = ("lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics")
 
@@ -86,13 +88,16 @@ def source_class_means(backbone, spec: ImageSpec, pool: ImageTable, device: torc
 def score_on_targets(
     member: str, backbone: torch.nn.Module, spec: ImageSpec, source_head: dict | None, targets: list[str],
     source_means: tuple[np.ndarray, np.ndarray] | None, device: torch.device, lgc_projection_dim: int, seed: int, ds_min_count: int,
+    targets_root: str = ZOO_TARGETS,
 ) -> pd.DataFrame:
-    """Every score of one member on every target and regime prepared by the zoo_targets stage:
+    """Every score of one member on every target and regime prepared under ``targets_root`` (the
+    zoo_targets stage's by default):
     columns ``member, target, regime, score, value, seconds``; a non-finite score is an error."""
     rows = []
     for target in targets:
-        for regime in REGIMES:
-            prepared = read_regime(zoo_target_dir(target), regime)
+        folder = zoo_target_dir(target, targets_root)
+        for regime in regime_names(folder):
+            prepared = read_regime(folder, regime)
             scores = score_member(backbone, spec, source_head, prepared.sample, prepared.probe_features, source_means, device,
                                   lgc_projection_dim, seed, ds_min_count)
             rows += [{"member": member, "target": target, "regime": regime, **row} for row in scores]
@@ -101,3 +106,18 @@ def score_on_targets(
     if not np.isfinite(table["value"].dropna()).all():
         raise InputError(f"zoo member {member} gave a non-finite score; check its weights")
     return table
+
+
+def score_zoo_member(
+    member: ZooMember, checkpoint: str, pool: ImageTable | None, targets: list[str], *, images_per_class: int, lgc_projection_dim: int, seed: int,
+    ds_min_count: int, device: torch.device, targets_root: str = ZOO_TARGETS,
+) -> pd.DataFrame:
+    """:func:`score_on_targets` of a member from its checkpoint; an embedded member's source class
+    means come from its share of ``pool`` (:func:`reprise.zoo.members.member_pool`); an imported
+    one has none (domain similarity needs the member's own pre-training data)."""
+    backbone, spec, ckpt = load_backbone(checkpoint)
+    source_means = None
+    if member.weights is None:
+        source_means = source_class_means(backbone, spec, member_pool(pool, member, images_per_class), device)
+    return score_on_targets(member.name, backbone, spec, ckpt.get("source_head"), targets, source_means, device, lgc_projection_dim, seed,
+                            ds_min_count, targets_root)

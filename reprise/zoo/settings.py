@@ -11,6 +11,8 @@ from reprise.core.schema import ARCHS, COUNT, INDEX, NON_NEGATIVE, POSITIVE, SHA
 from reprise.core.settings import SectionSettings, key, nested
 from reprise.world.settings import CONCEPTS
 
+SUITE_PARAMS = "suite/params.yaml"  # the paper-regime zoo's section lives with the suite's
+
 MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
     Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": Text()}),
     Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}))
@@ -72,3 +74,19 @@ class ZooSettings(SectionSettings):
     def __post_init__(self) -> None:
         if self.default not in self.members:
             raise InputError(f"params.yaml: zoo.default {self.default!r} is not a zoo member ({', '.join(self.members)})")
+
+
+@dataclass(frozen=True)
+class PaperZooSettings(SectionSettings):
+    """The zoo in the paper's regime (suite/dvc.yaml; docs/zoo.md): the pipeline's members, targets
+    and scores (``zoo.*``), every member pre-trained once a seed of ``pretrain_seeds``, the ground
+    truth ``epochs`` long (the paper's 30; the rest of ``zoo.finetune``), in the regimes ``shots``
+    (name → training images a class) and ``full`` (``full_per_class`` a class). The fine-tuning
+    seed of a pre-training run is its place in ``pretrain_seeds``."""
+
+    section = "zoo_paper"
+    params_file = SUITE_PARAMS
+    pretrain_seeds: list[int] = key(ListOf(INDEX, distinct=True))
+    shots: dict = key(MapOf(COUNT))
+    full_per_class: int = key(COUNT)
+    epochs: int = key(COUNT)

@@ -1,5 +1,5 @@
-"""The model zoo's target tasks, each in a full and a few-shot regime (the linearized
-model-selection paper, §4.2): embedded ones by name (``mnist`` or ``digits``, real handwriting, or
+"""The model zoo's target tasks, each in a full regime and few-shot ones (the linearized
+model-selection paper, §4.2: 5-shot, 20-shot and full): embedded ones by name (``mnist`` or ``digits``, real handwriting, or
 a glyph concept rendered anew), real ones as ImageFolder directories (``{name: cub, train_dir:
 DIR, test_dir: DIR}``). With each regime come the sample that the scores read and the features
 of that sample from a probe network trained on the target (RSA's reference).
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reprise.core.artifacts import read_npy, write_json, write_npy
+from reprise.core.artifacts import read_json, read_npy, write_json, write_npy
 from reprise.core.backbones import build_backbone
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
@@ -24,8 +24,9 @@ from reprise.transferability import sample_per_class
 from reprise.world.glyphs import CONCEPTS
 from reprise.world.handwriting import HANDWRITING
 from reprise.world.targets import TargetSplits, folder_target, glyph_target, handwriting_target
+from reprise.zoo.layout import zoo_target_dir
 
-REGIMES = ("full", "few")
+FULL = "full"  # the regime of every training image of the target
 REAL_TARGET = "target"  # zoo.targets entry: real mode's own target, from the real params
 
 
@@ -117,6 +118,12 @@ class PreparedTarget:
         write_json(self.meta, f"{out_dir}/meta.json")
 
 
+def regime_names(target_dir: str | Path) -> list[str]:
+    """The regimes a prepared target has (its ``meta.json``), the largest first."""
+    sizes = read_json(f"{target_dir}/meta.json")["train"]
+    return sorted(sizes, key=lambda name: -sizes[name])
+
+
 def read_regime(target_dir: str | Path, regime: str) -> Regime:
     return Regime(ImageTable.read(f"{target_dir}/{regime}"), read_npy(f"{target_dir}/score_rows_{regime}.npy"), read_npy(f"{target_dir}/probe_{regime}.npy"))
 
@@ -134,16 +141,18 @@ def probe_network(arch: str, widths: list[int], image_size: int) -> tuple[torch.
 
 
 def prepare_target(
-    target: ZooTarget, *, full_per_class: int, few_per_class: int, test_per_class: int, score_per_class: int, seed: int,
+    target: ZooTarget, *, full_per_class: int, shots: dict[str, int], test_per_class: int, score_per_class: int, seed: int,
     probe_arch: str, probe_widths: list[int], probe_lr: float, probe_epochs: int, image_size: int, batch_size: int, momentum: float,
     weight_decay: float, device: torch.device,
 ) -> PreparedTarget:
-    """A zoo target's regimes (``full``, and ``few``: ``few_per_class`` images a class of it),
-    each with its score sample and RSA probe: ``probe_arch`` trained from scratch on the regime's
+    """A zoo target's regimes (``full``, and for every ``shots`` entry, a regime name → images a
+    class, the first that many images of every class of it), each with its score sample and RSA probe: ``probe_arch`` trained from scratch on the regime's
     training images for ``probe_epochs`` at ``probe_lr`` (paper App. C: a ResNet-18 at 0.005)."""
     splits = target_splits(target, full_per_class, test_per_class, seed)
     regimes = {}
-    for name, train in (("full", splits.train), ("few", few_shot(splits.train, few_per_class))):
+    if FULL in shots:
+        raise InputError(f"a few-shot regime cannot be named {FULL!r}: {shots}")
+    for name, train in ((FULL, splits.train), *((regime, few_shot(splits.train, n)) for regime, n in shots.items())):
         rows = sample_per_class(train.labels, score_per_class, seed=seed)
         seed_all(seed)  # the probe's initial weights come from the seed, not from what ran before
         network, spec = probe_network(probe_arch, probe_widths, image_size)
@@ -154,3 +163,20 @@ def prepare_target(
         regimes[name] = Regime(train, rows, extract_features(probe, spec, train.subset(rows), device, progress=False))
     meta = {**splits.meta, "train": {name: len(r.train) for name, r in regimes.items()}, "test": len(splits.test)}
     return PreparedTarget(regimes, splits.test, meta)
+
+
+def prepare_targets(zoo, root: str, *, shots: dict[str, int], full_per_class: int, widths: list[int], image_size: int, finetune,
+                    device: torch.device, real=None) -> None:
+    """Every target of ``zoo.targets`` (``zoo``: the zoo section's settings) prepared by
+    :func:`prepare_target` in the regimes ``full`` and ``shots``, written under ``root``;
+    ``finetune``: the pipeline's fine-tuning section (the probe's batch, momentum and weight
+    decay); ``real``: the real section, for real mode's own target."""
+    for target in parse_targets(zoo.targets, real):
+        prepared = prepare_target(
+            target, full_per_class=full_per_class, shots=shots, test_per_class=zoo.test_per_class, score_per_class=zoo.score_per_class,
+            seed=zoo.split_seed, probe_arch=zoo.probe.arch, probe_widths=widths, probe_lr=zoo.probe.lr, probe_epochs=zoo.probe.epochs,
+            image_size=image_size, batch_size=finetune.batch_size, momentum=finetune.momentum, weight_decay=finetune.weight_decay,
+            device=device,
+        )
+        prepared.write(zoo_target_dir(target.name, root))
+        print(f"{target.name}: " + ", ".join(f"{n} {name}" for name, n in prepared.meta["train"].items()) + f", {prepared.meta['test']} test images")

@@ -25,7 +25,7 @@ TINY_SUITE = {"testbed": {
 }, "far_source": {
     "sources": {"greek": {"concepts": ["greek_lower"], "label_noise": 0.0}, "greek_noisy": {"concepts": ["greek_lower"], "label_noise": 0.5}},
     "images_per_class": 4, "epochs": 3, "checkpoints": [1, 3], "pretrain_seeds": [0, 1], "finetune_epochs": 1,
-}}
+}, "zoo_paper": {"pretrain_seeds": [0, 1], "shots": {"2-shot": 2, "3-shot": 3}, "full_per_class": 5, "epochs": 2}}
 
 
 def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(tiny_repo, tmp_path):
@@ -64,9 +64,9 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     row = paired[(paired["experiment"] == "table1") & (paired["method"] == "label") & (paired["against"] == "random")]
     assert len(row) == 2 and set(row["seeds"]) == {4} and set(row["pretrain_runs"]) == {2}  # intervals over the two pre-training runs
     assert (results / "sweeps.png").stat().st_size > 0 and (results / "tables.png").stat().st_size > 0
-    findings = pd.read_csv(root / "results" / "findings.csv")  # every study's: the testbed's, the zoo's, the checkpoint study's
+    findings = pd.read_csv(root / "results" / "findings.csv")  # every study's: the testbed's, the paper-regime zoo's, the checkpoint studies'
     assert list(findings.columns) == ["study", "claim", "comparison", "target", "setting", "runs", "pretrain_runs", "mean", "lo", "hi", "verdict"]
-    assert {"reuse", "zoo"} <= set(findings["study"]) and (findings["lo"] <= findings["mean"]).all() and (findings["mean"] <= findings["hi"]).all()
+    assert {"reuse", "zoo", "checkpoints"} <= set(findings["study"]) and (findings["lo"] <= findings["mean"]).all() and (findings["mean"] <= findings["hi"]).all()
     uot_random = findings[(findings["comparison"] == "UOT − random") & (findings["setting"].str.startswith("Table 1,"))]
     assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {4} and set(uot_random["pretrain_runs"]) == {2}
     assert "UOT − random" in (root / "results" / "findings.md").read_text()
@@ -75,5 +75,13 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     assert far[["source_train_top1", "source_val_top1", "fe_top1", "ft_top1", "fm_top1", "fr_top1"]].stack().between(0, 100).all()
     far_found = findings[findings["setting"].str.startswith("source greek")]  # the far-source claims, over the two pre-training runs
     assert len(far_found) == 2 * 4 and set(far_found["pretrain_runs"]) == {2} and (far_found["study"] == "checkpoints").all()
+    zoo = pd.read_csv(root / "results" / "zoo_paper" / "accuracy.csv")  # the tiny zoo's 4 members, 2 targets, 3 regimes, 2 rates, 2 runs
+    assert list(zoo.columns[:8]) == ["member", "target", "regime", "epochs", "pretrain_seed", "seed", "lr", "val_top1"]
+    assert len(zoo) == 4 * 2 * 3 * 2 * 2 and set(zoo["regime"]) == {"full", "2-shot", "3-shot"} and set(zoo["epochs"]) == {2}
+    assert zoo.groupby("pretrain_seed")["seed"].unique().map(list).to_dict() == {0: [0], 1: [1]}  # a fine-tuning seed a run
+    zoo_found = findings[findings["study"] == "zoo"]
+    assert len(zoo_found) and set(zoo_found["pretrain_runs"]) == {2} and zoo_found["claim"].str.contains("Fig. 6b").any()
+    pretrained = [pd.read_csv(root / "data" / "zoo_paper" / "runs" / str(seed) / "models" / "greek" / "log.csv") for seed in (0, 1)]
+    assert not pretrained[0]["train_loss"].equals(pretrained[1]["train_loss"])  # two pre-training runs, not one run twice
     assert json.loads(dvc(root, "status", "suite/dvc.yaml", "--json").stdout) == {}
     assert not (root / "data" / "testbed" / "partial" / "table1.csv").exists()  # the partial rows go once the stage is done

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from reprise.zoo.ground_truth import choose_rates
-from reprise.zoo.report import selection_table
+from reprise.zoo.report import selection_over_runs, selection_table
 
 
 def runs(values: dict, target="t", regime="full", seed=0, seconds=10.0) -> pd.DataFrame:
@@ -55,3 +55,16 @@ def test_a_score_missing_for_a_member_is_left_out():
     acc = runs({"a": 90.0, "b": 80.0})
     table = selection_table(scores({"a": 1.0, "b": float("nan")}, "leep"), acc, default_member="a")
     assert "leep" not in set(table["score"])
+
+
+def test_each_pretraining_run_is_judged_on_its_own_fine_tunings():
+    """A score that ranks run 0's members right and run 1's wrong: 1 in run 0, -1 in run 1, never
+    a comparison of one run's scores with another run's accuracies."""
+    acc = pd.concat([runs({"a": 90.0, "b": 80.0, "c": 70.0}).assign(pretrain_seed=0), runs({"a": 70.0, "b": 80.0, "c": 90.0}).assign(pretrain_seed=1)])
+    both = pd.concat([scores({"a": 3, "b": 2, "c": 1}, "s").assign(pretrain_seed=0), scores({"a": 3, "b": 2, "c": 1}, "s").assign(pretrain_seed=1)])
+    per_target, domains = selection_over_runs(both, acc, default_member="c", domain_members=["a", "b"])
+    assert per_target.columns[0] == "pretrain_seed" and domains.columns[0] == "pretrain_seed"
+    rho = per_target[per_target["score"] == "s"].set_index("pretrain_seed")["spearman"]
+    assert rho.to_dict() == pytest.approx({0: 1.0, 1: -1.0})
+    gain = domains[domains["score"] == "s"].set_index("pretrain_seed")["gain"]
+    assert gain.to_dict() == {0: 20.0, 1: -20.0}  # the domain member s ranks first (a) minus the default member (c), per run

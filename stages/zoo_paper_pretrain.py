@@ -1,0 +1,52 @@
+"""zoo_paper_pretrain PRETRAIN_SEED: one pre-training run of the zoo in the paper's regime
+(suite/dvc.yaml): the multi-domain expert and every member of zoo.members, as zoo_multidomain and
+zoo_pretrain make them but with this seed. An interrupted member's pre-training goes on from its
+last epoch (reprise.core.resume)."""
+
+import sys
+
+from reprise.core.artifacts import write_csv
+from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
+from reprise.core.device import pick_device
+from reprise.core.errors import InputError
+from reprise.core.images import ImageTable
+from reprise.core.layout import POOL_TABLE, RESUME_DIR
+from reprise.core.sections import DEVICE, PretrainSettings
+from reprise.core.stage import run_stage
+from reprise.zoo.layout import paper_zoo_run, zoo_member_dir, zoo_multidomain
+from reprise.zoo.members import parse_member
+from reprise.zoo.pretraining import train_member, train_multidomain
+from reprise.zoo.settings import PaperZooSettings, ZooSettings
+
+READS = (PaperZooSettings.keys("pretrain_seeds"), ZooSettings.keys("members", "multidomain", "images_per_class", "pretrain_epochs"),
+         PretrainSettings.keys("widths", "batch_size", "lr", "momentum", "weight_decay"), DEVICE)
+
+
+def main(p) -> None:
+    zoo, t = p.zoo, p.pretrain
+    if sys.argv[1] not in map(str, p.zoo_paper.pretrain_seeds):
+        raise InputError(f"usage: python -m stages.zoo_paper_pretrain PRETRAIN_SEED, one of zoo_paper.pretrain_seeds "
+                         f"{p.zoo_paper.pretrain_seeds}; got {sys.argv[1]!r}")
+    seed, device = int(sys.argv[1]), pick_device(p.device)
+    members = [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()]
+    imported = [m.name for m in members if m.weights is not None]
+    if imported:
+        raise InputError(f"the paper-regime zoo pre-trains every member; {', '.join(imported)} are weight files (zoo.members)")
+    root, pool = paper_zoo_run(seed), ImageTable.read(POOL_TABLE)
+    log = train_multidomain(pool, zoo.multidomain.domains, root, images_per_class=zoo.images_per_class, epochs=zoo.multidomain.epochs,
+                            recipe=t, seed=seed, device=device)
+    write_csv(log, f"{root}/multidomain/log.csv")
+    for member in members:
+        out = zoo_member_dir(member.name, root)
+        if member.domain is not None:
+            write_checkpoint(read_checkpoint(zoo_multidomain(member.domain, root)), checkpoint_path(out, zoo.multidomain.epochs))
+            continue
+        log, table = train_member(pool, member, out, images_per_class=zoo.images_per_class, epochs=zoo.pretrain_epochs, recipe=t, seed=seed,
+                                  device=device, resume_dir=f"{RESUME_DIR}/zoo_paper_{seed}_{member.name}")
+        write_csv(log, f"{out}/log.csv")
+        print(f"{member.name}, pre-training seed {seed}: {table.num_classes} classes, {len(table)} images, "
+              f"final train accuracy {log['train_acc'].iloc[-1]:.3f}")
+
+
+if __name__ == "__main__":
+    run_stage(main, READS)
