@@ -5,6 +5,7 @@ before each and at the end. The default pipeline must be up to date (``make repr
 
     python tools/suite.py          # run them (make suite)
     python tools/suite.py --dry    # list them with the estimate; run nothing
+    python tools/suite.py --rerun testbed_backbone@0   # rerun (and time) stages up to date, then the rest
 
 Progress is in rows: a stage's rows are the data rows of its CSV outputs (the runs, for the
 experiment stages; one for a stage without a CSV output). ``results/suite_timings.csv`` holds every
@@ -12,7 +13,8 @@ stage's rows and seconds from its last run on this machine; the time left is the
 recorded seconds of the stages still to run, and a stage never timed makes the estimate a lower
 bound, which the line says. After each stage its rows and seconds are written back. Interrupted,
 a rerun goes on where it stopped: DVC skips the stages done, pre-training resumes from its last
-epoch and the testbed's experiments keep their finished runs.
+epoch and the testbed's experiments keep their finished runs. ``--rerun`` runs the stages named
+first, forced, to time them: what depends on them reruns only where their outputs changed.
 """
 
 from __future__ import annotations
@@ -122,9 +124,17 @@ def record(timings: pd.DataFrame, stage: str, rows: int, seconds: float) -> pd.D
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry", action="store_true", help="list the stages to run with the estimate; run nothing")
+    parser.add_argument("--rerun", nargs="+", default=[], metavar="STAGE", help="stages to rerun and time first, up to date or not")
     args = parser.parse_args()
-    todo, timings = pending(), read_timings()
     stages = yaml.safe_load((ROOT / PIPELINE).read_text())["stages"]
+    unknown = [s for s in args.rerun if s.partition("@")[0] not in stages]
+    if unknown:
+        sys.exit(f"--rerun: {', '.join(unknown)} not a stage of {PIPELINE} (a foreach stage is name@item)")
+    timings = read_timings()
+    for stage in [] if args.dry else args.rerun:
+        print(f"suite: rerunning {stage} to time it", flush=True)
+        timings = run(stage, timings, "--force")
+    todo = pending()
     done_rows = sum(rows_of(s) for s in timings["stage"] if s.partition("@")[0] in stages and s not in todo)
     print(progress_line(todo, done_rows, timings), flush=True)
     if args.dry:
@@ -133,14 +143,18 @@ def main() -> None:
             print(f"  {stage}: " + (f"{int(known['rows'].iloc[0])} rows, {duration(float(known['seconds'].iloc[0]))}" if len(known) else "never timed"))
         return
     for i, stage in enumerate(todo):
-        started = time.perf_counter()
-        result = subprocess.run(["dvc", "repro", "--single-item", f"{PIPELINE}:{stage}"], cwd=ROOT)
-        if result.returncode:
-            sys.exit(result.returncode)
-        rows = rows_of(stage)
-        timings = record(timings, stage, rows, time.perf_counter() - started)
-        done_rows += rows
+        timings = run(stage, timings)
+        done_rows += rows_of(stage)
         print(progress_line(todo[i + 1 :], done_rows, timings), flush=True)
+
+
+def run(stage: str, timings: pd.DataFrame, *flags: str) -> pd.DataFrame:
+    """``dvc repro`` of the one stage (exit on failure); the timings with its rows and seconds."""
+    started = time.perf_counter()
+    result = subprocess.run(["dvc", "repro", *flags, "--single-item", f"{PIPELINE}:{stage}"], cwd=ROOT)
+    if result.returncode:
+        sys.exit(result.returncode)
+    return record(timings, stage, rows_of(stage), time.perf_counter() - started)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,11 @@ import pandas as pd
 
 from reprise.core.findings import finding, findings_frame
 from reprise.core.paired import paired_difference
+from reprise.zoo.report import regime_order
 
 NAMES = {"lfc": "LFC", "lgc": "LGC", "leep": "LEEP", "nce": "NCE", "logme": "LogME", "rsa": "RSA",
          "feature_metrics": "Feature Metrics", "domain_similarity": "Domain Similarity", "random": "random selection"}
-REGIMES = {"few": "few-shot", "full": "full training sets"}
+REGIMES = {"few": "few-shot"}  # the regimes named otherwise in the claims table
 REFERENCE_ROWS = ("oracle", "random")  # rows of the report that rank by the accuracy itself or at random: not scores
 PAIR = ("pretrain_seed", "target", "regime", "seed")  # what a paired difference pairs over (pretrain_seed: where present)
 FEW_TRIALS = ("lfc", "lgc", "leep")       # Fig. 6a: fewer trials than ...
@@ -45,12 +46,6 @@ def _name(score: str) -> str:
 
 def _regime_name(regime: str) -> str:
     return REGIMES.get(regime, regime)
-
-
-def _regime_order(regime: str) -> tuple:
-    """``5-shot``, ``20-shot`` (by their number), then the others (``few``, ``full``) by name."""
-    head = regime.split("-")[0]
-    return (0, int(head), "") if head.isdigit() else (1, 0, regime)
 
 
 def _wide(frame: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -77,7 +72,7 @@ def zoo_findings(per_target: pd.DataFrame, domains: pd.DataFrame | None = None) 
     seed, gain``; None or empty: no such claims)."""
     rows: list = []
     targets = ", ".join(sorted(per_target["target"].unique()))
-    regimes = sorted(per_target["regime"].unique(), key=_regime_order)
+    regimes = sorted(per_target["regime"].unique(), key=regime_order)
     every = ", ".join(_regime_name(r) for r in regimes)
     scores = per_target[~per_target["score"].isin(REFERENCE_ROWS)]
     for regime in regimes:

@@ -19,6 +19,13 @@ from reprise.core.artifacts import write_figure
 METRICS = ("spearman", "trials_to_best", "top_gain", "relative_cost")
 
 
+def regime_order(regime: str) -> tuple:
+    """The order regimes are shown in: ``5-shot``, ``20-shot`` (by their number), then the others
+    (``few``, ``full``) by name."""
+    head = regime.split("-")[0]
+    return (0, int(head), "") if head.isdigit() else (1, 0, regime)
+
+
 def selection_table(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str, top: int = 3) -> pd.DataFrame:
     """How well each score picks members, per score, target, regime and fine-tuning seed.
 
@@ -111,21 +118,26 @@ def selection_over_runs(scores: pd.DataFrame, runs: pd.DataFrame, default_member
         run_rows = run_rows.drop(columns="pretrain_seed")
         per_target.append(selection_table(run_scores, run_rows, default_member).assign(pretrain_seed=seed))
         domains.append(domain_selection(run_scores, run_rows, default_member, domain_members).assign(pretrain_seed=seed))
-    return _run_first(pd.concat(per_target, ignore_index=True)), _run_first(pd.concat(domains, ignore_index=True))
+    return _in_order(pd.concat(per_target, ignore_index=True)), _in_order(pd.concat(domains, ignore_index=True))
 
 
-def _run_first(frame: pd.DataFrame) -> pd.DataFrame:
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """``pretrain_seed`` the first column, the rows by regime (:func:`regime_order`), then as they were."""
+    rank = {regime: i for i, regime in enumerate(sorted(frame["regime"].unique(), key=regime_order))}
+    frame = frame.sort_values("regime", key=lambda column: column.map(rank), kind="stable", ignore_index=True)
     return frame[["pretrain_seed", *[c for c in frame.columns if c != "pretrain_seed"]]]
 
 
 def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
     """Every metric averaged over the targets, then its mean and standard deviation over the
-    fine-tuning seeds, per score and regime (``oracle`` first, ``random`` last)."""
+    fine-tuning seeds, per score and regime (regimes in :func:`regime_order`; ``oracle`` first,
+    ``random`` last)."""
     per_seed = per_target.groupby(["regime", "score", "seed"], as_index=False)[list(METRICS)].mean()
     grouped = per_seed.groupby(["regime", "score"])[list(METRICS)]
     summary = grouped.mean().join(grouped.std(ddof=1).fillna(0.0), rsuffix="_std").reset_index()
     summary["order"] = summary["score"].map({"oracle": 0, "random": 2}).fillna(1)
-    return summary.sort_values(["regime", "order", "score"]).drop(columns="order").reset_index(drop=True)
+    summary["regime_order"] = summary["regime"].map(regime_order)
+    return summary.sort_values(["regime_order", "order", "score"]).drop(columns=["order", "regime_order"]).reset_index(drop=True)
 
 
 def report_metrics(summary: pd.DataFrame, domains: pd.DataFrame) -> dict:

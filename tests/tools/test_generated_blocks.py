@@ -136,14 +136,15 @@ def root_with_findings(tmp_path_factory) -> Path:
     (root / "results").mkdir()
     testbed = pd.concat([pd.read_csv(ROOT / "results" / "testbed" / f"{name}.csv")
                          for name in ("table1", "k", "low_data", "deciles", "clusters", "long_tail", "table1b")])
-    zoo = pd.read_csv(ROOT / "benchmarks" / "results" / "zoo_seeds" / "selection_per_target.csv")
+    zoo = pd.read_csv(ROOT / "results" / "zoo_paper" / "selection_per_target.csv")
+    zoo_domains = pd.read_csv(ROOT / "results" / "zoo_paper" / "multidomain.csv")
     long = pd.read_csv(ROOT / "benchmarks" / "results" / "checkpoint_sensitivity_seeds.csv")
     long[["kind", "epoch"]] = long["method"].str.split("@", expand=True)
     default = long[long["setting"] == "FT 40 epochs"]
     seeds = (default.assign(epoch=default["epoch"].astype(int), top1=default["top1"] / 100)
              .pivot_table(index=["epoch", "seed"], columns="kind", values="top1").reset_index()
              .rename(columns={"FE": "fe_acc", "FT": "ft_acc"}))
-    table = collect([reuse.testbed_findings(reuse.paired_comparisons(testbed)), zoo_findings(zoo),
+    table = collect([reuse.testbed_findings(reuse.paired_comparisons(testbed)), zoo_findings(zoo, zoo_domains),
                      checkpoint_findings(seeds, "mnist", "FT 40 epochs")])
     table.to_csv(root / "results" / "findings.csv", index=False)
     return root
@@ -156,7 +157,7 @@ def test_the_findings_generator_renders_the_findings_table(root_with_findings):
     assert text.count("\n| ") - 1 == len(table)  # one header, then a row a finding
     zoo_only = findings(root_with_findings, study="zoo")
     assert "| Deshpande et al. (which model) |" in zoo_only and "| Liu et al. (which data) |" not in zoo_only
-    assert zoo_only.count("(Spearman ρ)") == (table["study"] == "zoo").sum()
+    assert zoo_only.count("| Deshpande et al. (which model) |") == (table["study"] == "zoo").sum()
     with pytest.raises(GeneratorError, match="study='imagenet': one of reuse, zoo, checkpoints"):
         findings(root_with_findings, study="imagenet")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tools import suite
 
@@ -35,3 +36,17 @@ def test_a_stages_rows_are_the_data_rows_of_its_csv_outputs():
     assert suite.stage_outputs("testbed@k") == [suite.ROOT / "results/testbed/k.csv"]
     assert suite.stage_outputs("far_source@13") == [suite.ROOT / "data/far_source/study/epoch_13.csv"]
     assert suite.rows_of("testbed_backbone@0") == 1  # a folder: one row
+
+
+def test_rerun_runs_the_named_stages_forced_before_the_stale_ones(monkeypatch, tmp_path):
+    monkeypatch.setattr(suite, "TIMINGS", tmp_path / "timings.csv")
+    calls = []
+    monkeypatch.setattr(suite.subprocess, "run", lambda args, cwd: calls.append(args[2:]) or suite.subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(suite, "pending", lambda: ["findings"])
+    monkeypatch.setattr(suite.sys, "argv", ["suite.py", "--rerun", "testbed_backbone@0"])
+    suite.main()
+    assert calls == [["--force", "--single-item", "suite/dvc.yaml:testbed_backbone@0"], ["--single-item", "suite/dvc.yaml:findings"]]
+    assert set(pd.read_csv(tmp_path / "timings.csv")["stage"]) == {"testbed_backbone@0", "findings"}
+    monkeypatch.setattr(suite.sys, "argv", ["suite.py", "--rerun", "no_such_stage"])
+    with pytest.raises(SystemExit, match="no_such_stage not a stage of suite/dvc.yaml"):
+        suite.main()
