@@ -167,7 +167,7 @@ def headline_metrics(metrics: dict) -> dict:
 def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
     """Gain of the best of the top 3 over the default member, per target (rows) and score
     (columns), one panel per regime (Fig. 4)."""
-    regimes = sorted(per_target["regime"].unique())
+    regimes = sorted(per_target["regime"].unique(), key=regime_order)
     fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 3.2), dpi=120, squeeze=False)
     for ax, regime in zip(axes[0], regimes):
         table = per_target[per_target["regime"] == regime].pivot_table(index="target", columns="score", values="top_gain", aggfunc="mean")
@@ -191,7 +191,7 @@ def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
     score and regime, with the spread over seeds (Fig. 6)."""
     fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=120)
     scores = [s for s in summary["score"].unique() if s != "oracle"]
-    regimes = sorted(summary["regime"].unique())
+    regimes = sorted(summary["regime"].unique(), key=regime_order)
     width = 0.8 / len(regimes)
     for r, regime in enumerate(regimes):
         part = summary[summary["regime"] == regime].set_index("score").reindex(scores)
