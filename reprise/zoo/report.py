@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
+from scipy.stats import t as t_distribution
 
 from reprise.core.artifacts import write_figure
 
@@ -129,12 +130,21 @@ def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise(per_target: pd.DataFrame) -> pd.DataFrame:
-    """Every metric averaged over the targets, then its mean and standard deviation over the
-    fine-tuning seeds, per score and regime (regimes in :func:`regime_order`; ``oracle`` first,
-    ``random`` last)."""
-    per_seed = per_target.groupby(["regime", "score", "seed"], as_index=False)[list(METRICS)].mean()
-    grouped = per_seed.groupby(["regime", "score"])[list(METRICS)]
-    summary = grouped.mean().join(grouped.std(ddof=1).fillna(0.0), rsuffix="_std").reset_index()
+    """Every metric averaged over the targets, then its mean, standard deviation (``_std``) and
+    the half-width of its 95% t-interval (``_half``; NaN with one replicate) over the replicates,
+    per score and regime: the pre-training runs where the rows have ``pretrain_seed`` (a run's
+    mean over its fine-tuning seeds), else the fine-tuning seeds. Regimes in
+    :func:`regime_order`; ``oracle`` first, ``random`` last."""
+    replicate = [c for c in ("pretrain_seed", "seed") if c in per_target.columns]
+    per_replicate = per_target.groupby(["regime", "score", *replicate], as_index=False)[list(METRICS)].mean()
+    if "pretrain_seed" in replicate:
+        per_replicate = per_replicate.groupby(["regime", "score", "pretrain_seed"], as_index=False)[list(METRICS)].mean()
+    grouped = per_replicate.groupby(["regime", "score"])[list(METRICS)]
+    count = grouped.size().to_numpy()[:, None]
+    std = grouped.std(ddof=1)
+    half = std * t_distribution.ppf(0.975, np.maximum(count - 1, 1)) / np.sqrt(count)
+    half = half.where(np.broadcast_to(count > 1, half.shape))
+    summary = grouped.mean().join(std.fillna(0.0).add_suffix("_std")).join(half.add_suffix("_half")).reset_index()
     summary["order"] = summary["score"].map({"oracle": 0, "random": 2}).fillna(1)
     summary["regime_order"] = summary["regime"].map(regime_order)
     return summary.sort_values(["regime_order", "order", "score"]).drop(columns=["order", "regime_order"]).reset_index(drop=True)

@@ -1,11 +1,13 @@
 """The model-selection report and its ground truth: how each score's ranking of the zoo compares
 with fine-tuning at the best of three rates, and what scoring costs against fine-tuning."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from reprise.zoo.ground_truth import choose_rates
-from reprise.zoo.report import selection_over_runs, selection_table
+from reprise.zoo.report import selection_over_runs, selection_table, summarise
 
 
 def runs(values: dict, target="t", regime="full", seed=0, seconds=10.0) -> pd.DataFrame:
@@ -68,3 +70,17 @@ def test_each_pretraining_run_is_judged_on_its_own_fine_tunings():
     assert rho.to_dict() == pytest.approx({0: 1.0, 1: -1.0})
     gain = domains[domains["score"] == "s"].set_index("pretrain_seed")["gain"]
     assert gain.to_dict() == {0: 20.0, 1: -20.0}  # the domain member s ranks first (a) minus the default member (c), per run
+
+
+def test_the_summary_interval_is_over_pretraining_runs_when_there_are_runs():
+    """Two fine-tuning seeds in each of three runs: the replicates are the runs' means (n = 3),
+    not the six (run, seed) rows; one seed and no runs: no interval."""
+    rows = [{"score": "s", "target": "t", "regime": "full", "pretrain_seed": run, "seed": seed, "spearman": value,
+             "trials_to_best": 1.0, "top_gain": 0.0, "relative_cost": 0.1}
+            for run, values in enumerate([(0.2, 0.4), (0.5, 0.7), (0.8, 1.0)]) for seed, value in enumerate(values)]
+    summary = summarise(pd.DataFrame(rows)).set_index("score")
+    run_means = np.array([0.3, 0.6, 0.9])
+    assert summary.loc["s", "spearman"] == pytest.approx(0.6)
+    assert summary.loc["s", "spearman_half"] == pytest.approx(stats.t.ppf(0.975, 2) * run_means.std(ddof=1) / np.sqrt(3))
+    one = summarise(pd.DataFrame(rows[:1]).drop(columns="pretrain_seed"))
+    assert np.isnan(one["spearman_half"]).all() and (one["spearman_std"] == 0).all()
