@@ -6,16 +6,15 @@ last epoch (reprise.core.resume)."""
 import sys
 
 from reprise.core.artifacts import write_csv
-from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageTable
 from reprise.core.layout import POOL_TABLE, RESUME_DIR
 from reprise.core.sections import DEVICE, PretrainSettings
 from reprise.core.stage import run_stage
-from reprise.zoo.layout import paper_zoo_run, zoo_member_dir, zoo_multidomain
+from reprise.zoo.layout import paper_zoo_run, zoo_member_dir
 from reprise.zoo.members import parse_member
-from reprise.zoo.pretraining import train_member, train_multidomain
+from reprise.zoo.pretraining import place_domain_member, train_member, train_multidomain
 from reprise.zoo.settings import PaperZooSettings, ZooSettings
 
 READS = (PaperZooSettings.keys("pretrain_seeds"), ZooSettings.keys("members", "multidomain", "images_per_class", "pretrain_epochs"),
@@ -39,7 +38,7 @@ def main(p) -> None:
     for member in members:
         out = zoo_member_dir(member.name, root)
         if member.domain is not None:
-            write_checkpoint(read_checkpoint(zoo_multidomain(member.domain, root)), checkpoint_path(out, zoo.multidomain.epochs))
+            place_domain_member(member, zoo.multidomain.epochs, root)
             continue
         log, table = train_member(pool, member, out, images_per_class=zoo.images_per_class, epochs=zoo.pretrain_epochs, recipe=t, seed=seed,
                                   device=device, resume_dir=f"{RESUME_DIR}/zoo_paper_{seed}_{member.name}")

@@ -8,7 +8,7 @@ On distributed.processes processes (reprise.core.distributed), rank 0 writing.
 import sys
 
 from reprise.core.artifacts import write_csv
-from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
+from reprise.core.checkpoints import checkpoint_path, write_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.distributed import processes
 from reprise.core.images import ImageTable
@@ -16,9 +16,9 @@ from reprise.core.layout import POOL_TABLE
 from reprise.core.sections import DEVICE, DistributedSettings, PretrainSettings, RealSettings
 from reprise.core.stage import run_stage
 from reprise.core.weights import imported_checkpoint
-from reprise.zoo.layout import zoo_member_dir, zoo_multidomain
+from reprise.zoo.layout import zoo_member_dir
 from reprise.zoo.members import parse_member
-from reprise.zoo.pretraining import train_member
+from reprise.zoo.pretraining import place_domain_member, train_member
 from reprise.zoo.settings import ZooSettings
 
 READS = (
@@ -35,7 +35,7 @@ def main(p) -> None:
     main_process = processes().is_main
     if member.domain is not None:  # a domain of the multi-domain expert, trained by zoo_multidomain
         if main_process:
-            write_checkpoint(read_checkpoint(zoo_multidomain(member.domain)), checkpoint_path(out, zoo.multidomain.epochs))
+            place_domain_member(member, zoo.multidomain.epochs)
         return
     if member.weights is not None:
         ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, p.real.image_size, member.key_prefix)

@@ -13,8 +13,10 @@ stage's rows and seconds from its last run on this machine; the time left is the
 recorded seconds of the stages still to run, and a stage never timed makes the estimate a lower
 bound, which the line says. After each stage its rows and seconds are written back. Interrupted,
 a rerun goes on where it stopped: DVC skips the stages done, pre-training resumes from its last
-epoch and the testbed's experiments keep their finished runs. ``--rerun`` runs the stages named
-first, forced, to time them: what depends on them reruns only where their outputs changed.
+epoch and the testbed's experiments keep their finished runs. A stage found up to date when its
+turn comes (what it depends on reran and came out the same) is skipped and keeps its timing.
+``--rerun`` runs the stages named first, forced, to time them: what depends on them reruns only
+where their outputs changed.
 """
 
 from __future__ import annotations
@@ -143,9 +145,18 @@ def main() -> None:
             print(f"  {stage}: " + (f"{int(known['rows'].iloc[0])} rows, {duration(float(known['seconds'].iloc[0]))}" if len(known) else "never timed"))
         return
     for i, stage in enumerate(todo):
-        timings = run(stage, timings)
+        if up_to_date(stage):  # downstream of a stage whose outputs came out the same: DVC would skip it, and its time is not this
+            print(f"suite: {stage} is up to date (what it depends on came out the same)", flush=True)
+        else:
+            timings = run(stage, timings)
         done_rows += rows_of(stage)
         print(progress_line(todo[i + 1 :], done_rows, timings), flush=True)
+
+
+def up_to_date(stage: str) -> bool:
+    """Whether ``dvc status`` finds the stage up to date now (stages run before it may have left its
+    inputs as they were)."""
+    return not _dvc_json("status", f"{PIPELINE}:{stage}")
 
 
 def run(stage: str, timings: pd.DataFrame, *flags: str) -> pd.DataFrame:

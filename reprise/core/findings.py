@@ -130,7 +130,7 @@ def render_markdown(frame: pd.DataFrame) -> str:
     frame = findings_frame(frame)
     if frame.empty:
         return "No findings."
-    frame = frame.assign(here=frame["verdict"].map(AGREEMENT))
+    frame = frame.assign(here=frame["verdict"].map(agreement))
     counts = []
     for study in STUDIES:
         part = frame[frame["study"] == study]

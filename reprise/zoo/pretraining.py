@@ -8,10 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from reprise.core.checkpoints import write_checkpoint
+from reprise.core.checkpoints import checkpoint_path, read_checkpoint, write_checkpoint
 from reprise.core.images import GLYPH_SPEC, ImageTable
 from reprise.core.pretrain import pretrain
-from reprise.zoo.layout import zoo_multidomain
+from reprise.zoo.layout import ZOO_DIR, zoo_member_dir, zoo_multidomain
 from reprise.zoo.members import ZooMember, domain_pools, member_pool
 from reprise.zoo.multidomain import pretrain_multidomain
 
@@ -42,3 +42,9 @@ def train_multidomain(pool: ImageTable, domains: dict, root: str, *, images_per_
     for name, ckpt in checkpoints.items():
         write_checkpoint(ckpt, zoo_multidomain(name, root))
     return log
+
+
+def place_domain_member(member: ZooMember, epochs: int, root: str = ZOO_DIR) -> None:
+    """A domain of the multi-domain expert as a member: the checkpoint :func:`train_multidomain`
+    wrote for its domain under ``root``, copied to the member's folder as its epoch ``epochs``."""
+    write_checkpoint(read_checkpoint(zoo_multidomain(member.domain, root)), checkpoint_path(zoo_member_dir(member.name, root), epochs))

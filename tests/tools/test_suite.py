@@ -43,6 +43,7 @@ def test_rerun_runs_the_named_stages_forced_before_the_stale_ones(monkeypatch, t
     calls = []
     monkeypatch.setattr(suite.subprocess, "run", lambda args, cwd: calls.append(args[2:]) or suite.subprocess.CompletedProcess(args, 0))
     monkeypatch.setattr(suite, "pending", lambda: ["findings"])
+    monkeypatch.setattr(suite, "up_to_date", lambda stage: False)
     monkeypatch.setattr(suite.sys, "argv", ["suite.py", "--rerun", "testbed_backbone@0"])
     suite.main()
     assert calls == [["--force", "--single-item", "suite/dvc.yaml:testbed_backbone@0"], ["--single-item", "suite/dvc.yaml:findings"]]
@@ -50,3 +51,16 @@ def test_rerun_runs_the_named_stages_forced_before_the_stale_ones(monkeypatch, t
     monkeypatch.setattr(suite.sys, "argv", ["suite.py", "--rerun", "no_such_stage"])
     with pytest.raises(SystemExit, match="no_such_stage not a stage of suite/dvc.yaml"):
         suite.main()
+
+
+def test_a_stage_up_to_date_when_its_turn_comes_is_skipped_and_keeps_its_timing(monkeypatch, tmp_path):
+    monkeypatch.setattr(suite, "TIMINGS", tmp_path / "timings.csv")
+    _timings(("testbed@k", 60, 600.0)).to_csv(tmp_path / "timings.csv", index=False)
+    calls = []
+    monkeypatch.setattr(suite.subprocess, "run", lambda args, cwd: calls.append(args[2:]) or suite.subprocess.CompletedProcess(args, 0))
+    monkeypatch.setattr(suite, "pending", lambda: ["testbed@k", "findings"])
+    monkeypatch.setattr(suite, "up_to_date", lambda stage: stage == "testbed@k")
+    monkeypatch.setattr(suite.sys, "argv", ["suite.py"])
+    suite.main()
+    assert calls == [["--single-item", "suite/dvc.yaml:findings"]]
+    assert pd.read_csv(tmp_path / "timings.csv").set_index("stage").loc["testbed@k", "seconds"] == 600.0
