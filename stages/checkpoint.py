@@ -1,11 +1,13 @@
-"""checkpoint: FE, FT, spectral components and transferability scores of one kept pre-training
+"""checkpoint: FE, FT, spectral components and every transferability score of one kept pre-training
 checkpoint (``python -m stages.checkpoint <epoch>``; dvc.yaml runs one per ``checkpoints.epochs``)."""
 
 import sys
 
 from reprise.checkpoints.layout import checkpoint_study_dir
+from reprise.checkpoints.scoring import with_scores
 from reprise.checkpoints.settings import CheckpointSettings, study_settings
 from reprise.checkpoints.study import study_checkpoint
+from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import configure_loading
@@ -26,7 +28,9 @@ def main(p) -> None:
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])
     settings = study_settings(p.checkpoints, p.mode, p.real)
-    study = study_checkpoint(PRETRAIN_DIR, epoch, settings, pick_device(p.device), jobs=p.jobs, mode=p.mode)
+    device = pick_device(p.device)
+    study = study_checkpoint(PRETRAIN_DIR, epoch, settings, device, jobs=p.jobs, mode=p.mode)
+    study.seeds = with_scores(study.seeds, kept_checkpoint(PRETRAIN_DIR, epoch), settings, device)
     study.write(checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 

@@ -15,7 +15,7 @@ from reprise.core.stage import run_stage
 from reprise.zoo.layout import paper_zoo_run, zoo_member_dir
 from reprise.zoo.members import parse_member
 from reprise.zoo.pretraining import place_domain_member, train_member, train_multidomain
-from reprise.zoo.settings import PaperZooSettings, ZooSettings
+from reprise.zoo.settings import PaperZooSettings, ZooSettings, paper_run_seed
 
 READS = (PaperZooSettings.keys("pretrain_seeds"), ZooSettings.keys("members", "multidomain", "images_per_class", "pretrain_epochs"),
          PretrainSettings.keys("widths", "batch_size", "lr", "momentum", "weight_decay"), DEVICE)
@@ -23,10 +23,7 @@ READS = (PaperZooSettings.keys("pretrain_seeds"), ZooSettings.keys("members", "m
 
 def main(p) -> None:
     zoo, t = p.zoo, p.pretrain
-    if sys.argv[1] not in map(str, p.zoo_paper.pretrain_seeds):
-        raise InputError(f"usage: python -m stages.zoo_paper_pretrain PRETRAIN_SEED, one of zoo_paper.pretrain_seeds "
-                         f"{p.zoo_paper.pretrain_seeds}; got {sys.argv[1]!r}")
-    seed, device = int(sys.argv[1]), pick_device(p.device)
+    seed, device = paper_run_seed("zoo_paper_pretrain", sys.argv[1], p.zoo_paper.pretrain_seeds), pick_device(p.device)
     members = [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()]
     imported = [m.name for m in members if m.weights is not None]
     if imported:

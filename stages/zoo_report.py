@@ -7,7 +7,8 @@ from reprise.core.stage import run_stage
 from reprise.zoo.findings import zoo_findings
 from reprise.zoo.layout import ZOO_RESULTS, zoo_finetune, zoo_scores
 from reprise.zoo.members import domain_members
-from reprise.zoo.report import domain_selection, headline_metrics, plot_gain_heatmap, plot_rankings, report_metrics, selection_table, summarise
+from reprise.zoo.report import (domain_selection, headline_metrics, plot_gain_heatmap, plot_rankings, report_metrics, score_cost, selection_table,
+                                summarise)
 from reprise.zoo.settings import ZooSettings
 
 READS = (ZooSettings.keys("members", "default", "multidomain.domains"),)
@@ -25,6 +26,7 @@ def main(p) -> None:
     write_csv(per_target, f"{ZOO_RESULTS}/selection_per_target.csv")
     write_csv(summary, f"{ZOO_RESULTS}/selection.csv")
     write_csv(domains, f"{ZOO_RESULTS}/multidomain.csv")
+    write_csv(score_cost(scores, runs, zoo.default), f"{ZOO_RESULTS}/cost.csv")
     write_csv(zoo_findings(per_target, domains), f"{ZOO_RESULTS}/findings.csv")
     metrics = report_metrics(summary, domains)
     write_json(metrics, f"{ZOO_RESULTS}/metrics.json", digits=4)

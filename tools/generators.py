@@ -63,6 +63,7 @@ import yaml
 from reprise.core.errors import InputError
 from reprise.core.findings import STUDIES, findings_frame, paired_interval, render_markdown, verdict
 from reprise.core.paired import PRETRAIN_SEED, paired_difference
+from reprise.core.score_names import SCORE_LABELS
 
 SOURCES = ("results/", "benchmarks/results/")
 PARAMS = ("params.yaml", "params.real.yaml", "suite/params.yaml")
@@ -70,8 +71,7 @@ PIPELINES = ("dvc.yaml", "suite/dvc.yaml")
 NAMES = {
     "none": "plain fine-tuning", "uot": "UOT", "greedy": "Greedy-OT", "random": "random", "label": "label-based",
     "cotuning": "Co-Tuning", "uot (clusters)": "UOT (clusters)", "random (clusters)": "random (clusters)",
-    "lfc": "LFC", "lgc": "LGC", "leep": "LEEP", "nce": "NCE", "logme": "LogME", "rsa": "RSA",
-    "feature_metrics": "Feature Metrics", "domain_similarity": "Domain Similarity", "oracle": "oracle",
+    **SCORE_LABELS, "oracle": "oracle",
     "supervised_resnet18": "supervised ResNet-18", "mocov2_resnet50": "MoCo-v2 ResNet-50", "cub": "CUB", "dogs": "Dogs", "pets": "Pets",
 }
 AGGREGATES = ("mean", "median", "sum", "min", "max", "std", "count", "nunique", "first", "join")

@@ -22,9 +22,15 @@ import pandas as pd
 from scipy.stats import kendalltau, pearsonr
 
 from reprise.core.paired import paired_difference
+from reprise.core.score_names import FEATURE_SCORES, SCORE_LABELS
 
-SCORES = ("logme", "leep", "nce")
-SCORE_NAMES = {"logme": "LogME", "leep": "LEEP", "nce": "NCE", "source_val_acc": "source accuracy"}
+SCORE_NAMES = {**SCORE_LABELS, "source_val_acc": "source accuracy"}
+
+
+def scores_in(frame: pd.DataFrame) -> list[str]:
+    """The transferability scores ``frame`` has a column of, in the reports' order (every score a
+    checkpoint's features on the target give, :mod:`reprise.checkpoints.scoring`)."""
+    return [score for score in FEATURE_SCORES if score in frame.columns]
 
 
 def _finite(x: float) -> float | None:
@@ -50,7 +56,7 @@ def trajectory_summary(seeds: pd.DataFrame) -> pd.DataFrame:
         fe, fe_std = _mean_std(100 * part["fe_acc"])
         ft, ft_std = _mean_std(100 * part["ft_acc"])
         row = {"epoch": int(epoch), "source": 100 * float(part["source_val_acc"].iloc[0]), "fe": fe, "fe_std": fe_std, "ft": ft, "ft_std": ft_std}
-        for score in SCORES:
+        for score in scores_in(seeds):
             row[score], row[f"{score}_std"] = _mean_std(part[score])
         row["seeds"] = len(part)
         rows.append(row)
@@ -146,7 +152,7 @@ def correlations(seeds: pd.DataFrame, against: str = "ft_acc") -> dict:
     two checkpoints, a constant series, a score that is NaN, e.g. LEEP without a source head)."""
     means = seeds.groupby("epoch", sort=True).mean(numeric_only=True)
     out = {}
-    for score in (*SCORES, "source_val_acc"):
+    for score in (*scores_in(seeds), "source_val_acc"):
         x, y = means[score].to_numpy(), means[against].to_numpy()
         entry = {"pearson": None, "kendall_tau": None, "kendall_tau_per_seed": [], "kendall_tau_seed_mean": None, "kendall_tau_seed_std": None}
         if len(x) > 1 and np.all(np.isfinite(x)) and np.ptp(x) > 0 and np.ptp(y) > 0:
@@ -231,17 +237,16 @@ def spectral_series(evolution: pd.DataFrame) -> pd.DataFrame:
 
 def score_series(summary: pd.DataFrame) -> pd.DataFrame:
     """Long table ``epoch, series, value, std, ft`` of every score with the FT accuracy (%)."""
-    parts = [summary.assign(series=SCORE_NAMES[s], value=summary[s], std=summary[f"{s}_std"]) for s in SCORES]
+    parts = [summary.assign(series=SCORE_NAMES[s], value=summary[s], std=summary[f"{s}_std"]) for s in scores_in(summary)]
     return pd.concat(parts)[["epoch", "series", "value", "std", "ft"]].sort_values(["series", "epoch"]).reset_index(drop=True)
 
 
-def markdown_summary(summary: pd.DataFrame, statement: str, table: dict, evolution: pd.DataFrame, corr: dict, setup: dict) -> str:
+def markdown_summary(summary: pd.DataFrame, statement: str, table: dict, evolution: pd.DataFrame, corr: dict, corr_fe: dict, setup: dict) -> str:
     """The report as Markdown tables (the numbers of metrics.json, readable)."""
     lines = [f"# Checkpoint study: {setup['target']}, {setup['labels_per_class']} labels a class, seeds {setup['seeds']}", "", statement, "",
-             "| pre-training epoch | source top-1 (%) | FE top-1 (%) | FT top-1 (%) | LogME | LEEP | NCE |", "|---|---|---|---|---|---|---|"]
+             "| pre-training epoch | source top-1 (%) | FE top-1 (%) | FT top-1 (%) |", "|---|---|---|---|"]
     for _, r in summary.iterrows():
-        lines.append(f"| {int(r['epoch'])} | {r['source']:.2f} | {r['fe']:.2f} ± {r['fe_std']:.2f} | {r['ft']:.2f} ± {r['ft_std']:.2f} | "
-                     f"{r['logme']:.3f} | {r['leep']:.3f} | {r['nce']:.3f} |")
+        lines.append(f"| {int(r['epoch'])} | {r['source']:.2f} | {r['fe']:.2f} ± {r['fe_std']:.2f} | {r['ft']:.2f} ± {r['ft_std']:.2f} |")
     lines += ["", "Spectral components (Table 1): softmax classifiers on the whole features F (FE: the retrained classifier; FT: the "
               "fine-tuned model), on F_m and on F_r; top-1 %, mean ± std over seeds; k = mean rank of F_m over the batches.", "",
               "| checkpoint | source top-1 | FE: F | FE: F_m | FE: F_r | FT: F | FT: F_m | FT: F_r |", "|---|---|---|---|---|---|---|---|"]
@@ -257,7 +262,9 @@ def markdown_summary(summary: pd.DataFrame, statement: str, table: dict, evoluti
         fmt_cell = lambda m, p: f"{g.loc[(m, p), 'acc']:.2f} ± {g.loc[(m, p), 'std']:.2f}"  # noqa: E731
         lines.append(f"| {epoch} | {fmt_cell('pretrained', 'F_m')} | {fmt_cell('pretrained', 'F_r')} | {fmt_cell('finetuned', 'F_m')} | "
                      f"{fmt_cell('finetuned', 'F_r')} | {g.loc[('pretrained', 'F_m'), 'k_mean']:.1f} |")
-    lines += ["", "Transferability scores against FT top-1 across checkpoints (§4.5):", "", "| score | Pearson r | Kendall τ | τ per seed |", "|---|---|---|---|"]
+    lines += ["", "Transferability scores against FT and FE top-1 across checkpoints (§4.5; on the means over seeds, and τ with FT within "
+              "each seed):", "", "| score | Kendall τ, FT | Pearson r, FT | τ with FT per seed | Kendall τ, FE |", "|---|---|---|---|---|"]
     for key, entry in corr.items():
-        lines.append(f"| {SCORE_NAMES[key]} | {signed(entry['pearson'])} | {signed(entry['kendall_tau'])} | {', '.join(signed(t) for t in entry['kendall_tau_per_seed']) or 'n/a'} |")
+        lines.append(f"| {SCORE_NAMES[key]} | {signed(entry['kendall_tau'])} | {signed(entry['pearson'])} | "
+                     f"{', '.join(signed(t) for t in entry['kendall_tau_per_seed']) or 'n/a'} | {signed(corr_fe[key]['kendall_tau'])} |")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
-from reprise.checkpoints.analysis import SCORE_NAMES, SCORES, role_labels, signed  # noqa: E402
+from reprise.checkpoints.analysis import SCORE_NAMES, role_labels, scores_in, signed  # noqa: E402
 from reprise.checkpoints.records import CheckpointStudy  # noqa: E402
 from reprise.core.artifacts import write_figure  # noqa: E402
 
@@ -127,9 +127,13 @@ def plot_spectral(table: dict, evolution: pd.DataFrame, path: str | Path) -> Non
 
 def plot_scores(summary: pd.DataFrame, corr: dict, path: str | Path) -> None:
     """Fig. 6: each score against FT accuracy, one point per checkpoint (labelled by epoch)."""
-    keys = [*SCORES, "source_val_acc"]
-    fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.4), dpi=120)
-    for ax, key in zip(axes, keys):
+    keys = [*scores_in(summary), "source_val_acc"]
+    columns = 4
+    rows = -(-len(keys) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.2 * rows), dpi=120, squeeze=False)
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, keys):
         x = summary["source"] if key == "source_val_acc" else summary[key]
         ax.scatter(x, summary["ft"], color="tab:purple")
         for xi, yi, epoch in zip(x, summary["ft"], summary["epoch"]):
@@ -137,7 +141,9 @@ def plot_scores(summary: pd.DataFrame, corr: dict, path: str | Path) -> None:
         tau, r = corr[key]["kendall_tau"], corr[key]["pearson"]
         ax.set_title(f"{SCORE_NAMES[key]}: τ {signed(tau)}, r {signed(r)}", fontsize=9)
         ax.set_xlabel(SCORE_NAMES[key] + (" (%)" if key == "source_val_acc" else ""))
-    axes[0].set_ylabel("FT top-1 (%)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("FT top-1 (%)")
+    fig.suptitle("Each transferability score against FT top-1 across checkpoints (labels: pre-training epoch)", fontsize=10)
     fig.tight_layout()
     write_figure(fig, path)
     plt.close(fig)

@@ -13,7 +13,8 @@ def checkpoint_study_dir(epoch: int) -> str:
 
 FAR_SOURCE_PRETRAIN_DIR = "data/far_source/pretrain"  # <pretrain_seed>/<source>/: checkpoints and the source table
 FAR_SOURCE_STUDY_DIR = "data/far_source/study"        # epoch_<N>.csv: every (source, pre-training run) at that checkpoint
-FAR_SOURCE_RESULTS = "results/far_source"             # seeds.csv, findings.csv, trajectory.png
+FAR_SOURCE_SCORES = "data/far_source/scores.csv"       # every (source, pre-training run, checkpoint)'s transferability scores
+FAR_SOURCE_RESULTS = "results/far_source"             # seeds.csv, findings.csv, trajectory.png, score_ranking.csv
 
 
 def far_source_run_dir(source: str, pretrain_seed: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reprise.checkpoints.analysis import (SCORES, checkpoint_roles, correlations, finding, finding_statement, markdown_summary, role_labels,
+from reprise.checkpoints.analysis import (checkpoint_roles, correlations, finding, finding_statement, markdown_summary, role_labels, scores_in,
                                           score_series, spectral_evolution, spectral_series, spectral_table, trajectory_series,
                                           trajectory_summary)
 from reprise.checkpoints.findings import checkpoint_findings
@@ -36,12 +36,12 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
     evolution = spectral_evolution(spectral)
     roles = checkpoint_roles(found)
     table = spectral_table(summary, evolution, roles)
-    corr = correlations(seeds, "ft_acc")
+    corr, corr_fe = correlations(seeds, "ft_acc"), correlations(seeds, "fe_acc")
     setup = {"target": target, "labels_per_class": labels_per_class, "train_images": int(seeds["train_images"].iloc[0]),
              "test_images": int(seeds["test_images"].iloc[0]), "seeds": sorted(seeds["seed"].unique().tolist()), "epochs": found["epochs"]}
-    trajectory = {f"epoch_{int(r['epoch'])}": {k: r[k] for k in ("source", "fe", "fe_std", "ft", "ft_std", *SCORES)} for _, r in summary.iterrows()}
+    trajectory = {f"epoch_{int(r['epoch'])}": {k: r[k] for k in ("source", "fe", "fe_std", "ft", "ft_std", *scores_in(summary))} for _, r in summary.iterrows()}
     metrics = {"setup": setup, "finding": found, "trajectory": trajectory, "spectral": table,
-               "transferability_vs_ft": corr, "transferability_vs_fe": correlations(seeds, "fe_acc")}
+               "transferability_vs_ft": corr, "transferability_vs_fe": corr_fe}
     write_json(metrics, out / "metrics.json", digits=4)
     headline = ("best_fe_epoch", "best_ft_epoch", "holds", "fe_gap_best_minus_last", "ft_gain_last_minus_best_fe")
     write_json({key: found[key] for key in headline}, out / "headline.json", digits=4)  # what dvc exp show carries
@@ -58,5 +58,5 @@ def write_report(studies: dict[int, CheckpointStudy], target: str, labels_per_cl
     points = embeddings(studies, labels, perplexity)
     accuracy = {(epoch, model): float(summary.set_index("epoch").loc[epoch, key]) for epoch in labels for model, key in (("pretrained", "fe"), ("finetuned", "ft"))}
     plot_tsne(points, accuracy, out / "tsne.png")
-    write_text(markdown_summary(summary, statement, table, evolution, corr, setup), out / "summary.md")
+    write_text(markdown_summary(summary, statement, table, evolution, corr, corr_fe, setup), out / "summary.md")
     return statement

@@ -10,12 +10,11 @@ target split and seeds every training run):
   with no source data), test top-1;
 - **spectral components** (§4.4, Table 1, Fig. 5): softmax classifiers retrained on F_m and on
   F_r (:mod:`reprise.checkpoints.spectral`) of the pre-trained and of the fine-tuned features;
-- **transferability scores** (§4.5): LogME on the target training features, LEEP and NCE on the
-  checkpoint's source head (:mod:`reprise.transferability`), to correlate with FT later;
 - for the first seed, the pre-trained and fine-tuned features of a class-balanced sample of test
   images, for the t-SNE embedding (§4.3, Fig. 4).
 
-Artifacts: :class:`reprise.checkpoints.records.CheckpointStudy`.
+The transferability scores of a checkpoint (§4.5) are computed apart, on the same training split
+(:mod:`reprise.checkpoints.scoring`). Artifacts: :class:`reprise.checkpoints.records.CheckpointStudy`.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ import torch
 
 from reprise.checkpoints.records import CheckpointStudy
 from reprise.checkpoints.settings import StudySettings
+from reprise.checkpoints.splits import seed_split
 from reprise.checkpoints.softmax_classifier import classifier_accuracy, feature_extractor_transfer, train_softmax_classifier
 from reprise.checkpoints.spectral import main_rank, spectral_part
 from reprise.core.accuracy import head_accuracy
@@ -35,23 +35,9 @@ from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.features import extract_features
 from reprise.core.jobs import job_count, run_jobs
 from reprise.core.finetune import finetune
-from reprise.transferability import leep, logme, nce, sample_per_class, source_head_softmax
-from reprise.world.targets import folder_target, handwriting_target
+from reprise.core.sampling import sample_per_class
 
 SPECTRAL_PARTS = ("F_m", "F_r")
-
-
-def transferability(features: np.ndarray, labels: np.ndarray, ckpt: dict) -> dict[str, float]:
-    """§4.5's scores of a checkpoint on the target training set: LogME on the penultimate
-    features ``[n, d]``; LEEP on the softmax of the checkpoint's source head ``[n, Z]`` and NCE
-    on its argmax ``[n]`` (NaN when the checkpoint has no source head, e.g. contrastive)."""
-    scores = {"logme": logme(features, labels), "leep": float("nan"), "nce": float("nan")}
-    head = ckpt.get("source_head")
-    if head is not None:
-        probs = source_head_softmax(features, head)
-        scores["leep"] = leep(probs, labels)
-        scores["nce"] = nce(probs.argmax(1), labels)
-    return scores
 
 
 def spectral_accuracies(
@@ -89,9 +75,9 @@ def study_checkpoint(pretrain_dir: str | Path, epoch: int, settings: StudySettin
     ft, fe = done[: len(settings.seeds)], done[len(settings.seeds) :]
     seed_rows = [{**f["row"], **t["row"]} for f, t in zip(fe, ft)]
     for row in seed_rows:
-        print(f"checkpoint epoch {epoch} seed {row['seed']}: source {row['source_val_acc']:.4f} FE {row['fe_acc']:.4f} FT {row['ft_acc']:.4f} "
-              + " ".join(f"{k} {row[k]:.4f}" for k in ("logme", "leep", "nce")), flush=True)
-    order = ["epoch", "seed", "source_val_acc", "fe_acc", "ft_acc", "logme", "leep", "nce", "train_images", "test_images"]
+        print(f"checkpoint epoch {epoch} seed {row['seed']}: source {row['source_val_acc']:.4f} FE {row['fe_acc']:.4f} FT {row['ft_acc']:.4f}",
+              flush=True)
+    order = ["epoch", "seed", "source_val_acc", "fe_acc", "ft_acc", "train_images", "test_images"]
     log_frame = pd.concat([t["log"] for t in ft], ignore_index=True)
     log_frame = log_frame[["seed", *[column for column in log_frame.columns if column != "seed"]]]
     spectral = pd.DataFrame([r for part in (*fe, *ft) for r in part["spectral"]]).sort_values(["seed", "model"], key=_model_order, kind="stable")
@@ -108,31 +94,21 @@ def study_part(part, *args):
     return part(*args)
 
 
-def _seed_split(settings: StudySettings, seed: int):
-    """The seed's own target split: a handwriting target's, or a seeded share of a real target's
-    training images and its whole test set."""
-    if not settings.target_dirs:
-        splits = handwriting_target(settings.target, settings.labels_per_class, settings.test_per_class, seed)
-        return splits.train, splits.test
-    real = folder_target(*settings.target_dirs, None)
-    return real.train.subset(sample_per_class(real.train.labels, settings.labels_per_class, seed)), real.test
-
-
 def _embedded_rows(test, settings: StudySettings, seed: int) -> np.ndarray:
     return sample_per_class(test.labels, max(1, settings.embedding_points // test.num_classes), seed=seed)
 
 
 def study_fe(path: Path, epoch: int, settings: StudySettings, seed: int, device: torch.device, progress: bool, embed: bool) -> dict:
-    """The feature-extractor half of a seed: the FE classifier, the transferability scores and the
-    spectral classifiers on the pre-trained features."""
+    """The feature-extractor half of a seed: the FE classifier and the spectral classifiers on the
+    pre-trained features."""
     backbone, spec, ckpt = load_backbone(path)
-    train, test = _seed_split(settings, seed)
+    train, test = seed_split(settings, seed)
     c = settings.classifier
     fe = feature_extractor_transfer(
         backbone, spec, train, test, epochs=c.fe_epochs, lr=c.lr, batch_size=c.batch_size, seed=seed, device=device
     )
     row = {"epoch": epoch, "seed": seed, "source_val_acc": float(ckpt.get("source_val_acc", float("nan"))), "fe_acc": fe.accuracy,
-           **transferability(fe.train_features, train.labels, ckpt), "train_images": len(train), "test_images": len(test)}
+           "train_images": len(train), "test_images": len(test)}
     spectral = [{"epoch": epoch, "seed": seed, "model": "pretrained", **r}
                 for r in spectral_accuracies(fe.train_features, train.labels, fe.test_features, test.labels, train.num_classes, settings, seed)]
     embedding = None
@@ -146,7 +122,7 @@ def study_ft(path: Path, epoch: int, settings: StudySettings, seed: int, device:
     """The fine-tuning half of a seed: the FT run, its test top-1, its log and the spectral
     classifiers on the fine-tuned features."""
     backbone, spec, _ = load_backbone(path)
-    train, test = _seed_split(settings, seed)
+    train, test = seed_split(settings, seed)
     f = settings.finetune
     tuned, head, log = finetune(
         backbone, spec, train, None, epochs=f.epochs, batch_size=f.batch_size, lr=f.lr,

@@ -4,7 +4,7 @@ relative to the repository root; ``dvc.yaml`` and ``suite/dvc.yaml`` name the sa
 The default pipeline's zoo lives under ``data/zoo``; the suite's zoo in the paper's regime under
 ``data/zoo_paper``: its targets once, a folder a pre-training run (``runs/<pretrain_seed>``)
 laid out as ``data/zoo`` is (``models/``, ``multidomain/``), and that run's rows
-(``rows/<pretrain_seed>``). A path function's ``root`` is the
+(``rows/<pretrain_seed>/scores.csv``, ``accuracy.csv``). A path function's ``root`` is the
 zoo (or the targets' folder) it belongs to."""
 
 from __future__ import annotations
@@ -47,7 +47,12 @@ def paper_zoo_run(pretrain_seed: int) -> str:
     return f"{PAPER_ZOO_DIR}/runs/{pretrain_seed}"
 
 
-def paper_zoo_rows(pretrain_seed: int) -> str:
-    """One run's rows: ``accuracy.csv`` (every fine-tuning) and ``scores.csv``; the report
-    gathers every run's into ``results/zoo_paper``."""
-    return f"{PAPER_ZOO_DIR}/rows/{pretrain_seed}"
+def paper_zoo_scores(pretrain_seed: int) -> str:
+    """One run's scores (every member, target, regime and score); the report gathers every run's
+    into ``results/zoo_paper``."""
+    return f"{PAPER_ZOO_DIR}/rows/{pretrain_seed}/scores.csv"
+
+
+def paper_zoo_accuracy(pretrain_seed: int) -> str:
+    """One run's fine-tunings (every member, target, regime and learning rate)."""
+    return f"{PAPER_ZOO_DIR}/rows/{pretrain_seed}/accuracy.csv"

@@ -16,6 +16,7 @@ from scipy.stats import spearmanr
 from scipy.stats import t as t_distribution
 
 from reprise.core.artifacts import write_figure
+from reprise.core.score_names import SCORE_LABELS
 
 METRICS = ("spearman", "trials_to_best", "top_gain", "relative_cost")
 
@@ -85,6 +86,24 @@ def selection_table(scores: pd.DataFrame, runs: pd.DataFrame, default_member: st
             }
         )
     return pd.DataFrame(rows)
+
+
+def score_cost(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str) -> pd.DataFrame:
+    """Every score's time on the largest target (the target and regime whose fine-tuning of the
+    default member takes longest): ``target, regime, score, member_seconds`` (mean over members
+    and runs), ``zoo_seconds`` (the whole zoo, mean over runs), ``finetuning_seconds`` (one
+    fine-tuning run of the default member there) and ``finetunings`` (their ratio, the paper's
+    Table 3), cheapest first."""
+    default = runs[runs["member"] == default_member]
+    target, regime = default.groupby(["target", "regime"])["seconds"].mean().idxmax()
+    one = float(default.loc[(default["target"] == target) & (default["regime"] == regime), "seconds"].mean())
+    here = scores[(scores["target"] == target) & (scores["regime"] == regime)].dropna(subset=["seconds"])
+    run = [c for c in ("pretrain_seed",) if c in here.columns]
+    zoo = here.groupby(["score", *run])["seconds"].sum().groupby("score").mean()
+    table = pd.DataFrame({"target": target, "regime": regime, "member_seconds": here.groupby("score")["seconds"].mean(), "zoo_seconds": zoo,
+                          "finetuning_seconds": one, "finetunings": zoo / one})
+    return table.rename_axis("score").reset_index().sort_values("finetunings", kind="stable").reset_index(drop=True)[
+        ["target", "regime", "score", "member_seconds", "zoo_seconds", "finetuning_seconds", "finetunings"]]
 
 
 def domain_selection(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str, domain_members: list[str]) -> pd.DataFrame:
@@ -199,7 +218,7 @@ def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
 def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
     """Spearman correlation with fine-tuned accuracy and trials to reach the best member, per
     score and regime, with the spread over seeds (Fig. 6)."""
-    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=120)
+    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(13, 3.8), dpi=120)
     scores = [s for s in summary["score"].unique() if s != "oracle"]
     regimes = sorted(summary["regime"].unique(), key=regime_order)
     width = 0.8 / len(regimes)
@@ -209,7 +228,7 @@ def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
         rho_ax.bar(x, part["spearman"], width, yerr=part["spearman_std"], label=regime, capsize=2)
         trials_ax.bar(x, part["trials_to_best"], width, yerr=part["trials_to_best_std"], label=regime, capsize=2)
     for ax, label in ((rho_ax, "Spearman ρ with fine-tuned top-1"), (trials_ax, "trials to reach the best member")):
-        ax.set_xticks(range(len(scores)), scores, rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(range(len(scores)), [SCORE_LABELS.get(s, s) for s in scores], rotation=45, ha="right", fontsize=8)
         ax.set_ylabel(label, fontsize=9)
         ax.axhline(0, color="black", linewidth=0.5)
         ax.legend(fontsize=8, frameon=False)

@@ -21,11 +21,13 @@ from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.images import ImageSpec, ImageTable
 from reprise.core.means import unit_means
-from reprise.transferability import domain_similarity, feature_metrics, leep, lfc, lgc, logme, nce, rsa, source_head_softmax
+from reprise.transferability import domain_similarity, lgc, rsa
+from reprise.core.score_names import FEATURE_SCORES
+from reprise.transferability.on_features import scores_on_features
 from reprise.zoo.members import ZooMember, member_pool
 from reprise.zoo.targets import read_regime, regime_names
 
-SCORE_NAMES = ("lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics")
+SCORE_NAMES = (*FEATURE_SCORES, "lgc", "domain_similarity", "rsa")
 
 
 def score_member(
@@ -40,7 +42,8 @@ def score_member(
     seed: int = 0,
     ds_min_count: int = 5,
 ) -> list[dict]:
-    """Every score of one member on one target sample: rows ``score, value, seconds``.
+    """Every score of one member on one target sample (:data:`SCORE_NAMES`): rows ``score, value,
+    seconds``; ``seed`` seeds LGC's projection and NLEEP's mixture.
 
     ``sample``: the target images to score on (at most 25 a class, as the paper does);
     ``source_head``: the member's pre-training classifier (LEEP and NCE need it; NaN without);
@@ -60,14 +63,9 @@ def score_member(
         value = compute()
         return {"score": name, "value": float(value), "seconds": base + time.perf_counter() - start}
 
-    rows = [timed("lfc", lambda: lfc(features, labels)), timed("logme", lambda: logme(features, labels))]
+    rows = [{**row, "seconds": forward + row["seconds"]} for row in scores_on_features(features, labels, source_head, seed)]
     images = torch.cat([x for x, _, _ in sample.batches(spec, 256)])
     rows.append(timed("lgc", lambda: lgc(backbone.to(device).eval(), last_conv(backbone), images, labels, int(labels.max()) + 1, lgc_projection_dim, seed, batch_size=64), base=0.0))
-    if source_head is not None:
-        probs = source_head_softmax(features, source_head)
-        rows += [timed("leep", lambda: leep(probs, labels)), timed("nce", lambda: nce(probs.argmax(1), labels))]
-    else:
-        rows += [{"score": name, "value": float("nan"), "seconds": float("nan")} for name in ("leep", "nce")]
     target_counts = np.bincount(labels)
     if source_means is not None and (target_counts >= ds_min_count).sum() >= 2:
         target_means, target_counts = unit_means(features, labels, len(target_counts), "target class")
@@ -75,7 +73,7 @@ def score_member(
                                                                           min_count=ds_min_count)))
     else:
         rows.append({"score": "domain_similarity", "value": float("nan"), "seconds": float("nan")})
-    rows += [timed("rsa", lambda: rsa(features, probe_features)), timed("feature_metrics", lambda: feature_metrics(features))]
+    rows.append(timed("rsa", lambda: rsa(features, probe_features)))
     return rows
 
 

@@ -90,3 +90,12 @@ class PaperZooSettings(SectionSettings):
     shots: dict = key(MapOf(COUNT))
     full_per_class: int = key(COUNT)
     epochs: int = key(COUNT)
+
+
+
+def paper_run_seed(stage: str, argument: str, pretrain_seeds: list[int]) -> int:
+    """The pre-training seed a paper-zoo ``stage`` (``python -m stages.<stage> PRETRAIN_SEED``) was
+    given; an InputError unless it is one of ``zoo_paper.pretrain_seeds``."""
+    if argument not in map(str, pretrain_seeds):
+        raise InputError(f"usage: python -m stages.{stage} PRETRAIN_SEED, one of zoo_paper.pretrain_seeds {pretrain_seeds}; got {argument!r}")
+    return int(argument)

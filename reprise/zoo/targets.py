@@ -20,7 +20,7 @@ from reprise.core.features import extract_features
 from reprise.core.finetune import finetune
 from reprise.core.images import GLYPH_SPEC, ImageSpec, ImageTable, imagenet_spec
 from reprise.core.training import seed_all
-from reprise.transferability import sample_per_class
+from reprise.core.sampling import sample_per_class
 from reprise.world.glyphs import CONCEPTS
 from reprise.world.handwriting import HANDWRITING
 from reprise.world.targets import TargetSplits, folder_target, glyph_target, handwriting_target

@@ -13,8 +13,9 @@ import torch.nn as nn
 from scipy.stats import multivariate_normal
 
 from reprise.core.errors import InputError
+from reprise.core.score_names import SCORE_LABELS
 from reprise.transferability import (SCORE_INPUTS, SCORES, domain_similarity, feature_metric_components,
-                                     feature_metrics, leep, lfc, lgc, logme, nce, rsa, sample_per_class)
+                                     feature_metrics, leep, lfc, lgc, logme, nce, rsa)
 
 # ---------------------------------------------------------------- helpers
 
@@ -285,21 +286,13 @@ def test_lgc_rejects_a_layer_outside_the_model():
 # ---------------------------------------------------------------- sampling
 
 
-def test_sample_per_class_caps_classes_and_is_seeded():
-    y = np.array([0] * 40 + [1] * 10 + [2] * 30)
-    idx = sample_per_class(y, max_per_class=25, seed=0)
-    assert np.bincount(y[idx]).tolist() == [25, 10, 25]
-    assert np.all(np.diff(idx) > 0)
-    assert np.array_equal(idx, sample_per_class(y, 25, seed=0))
-    assert not np.array_equal(idx, sample_per_class(y, 25, seed=1))
-
-
 # ---------------------------------------------------------------- errors, over the registry
 
 
 def test_registry_names():
-    assert set(SCORES) == {"lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics"}
-    assert set(SCORE_INPUTS) == set(SCORES)
+    assert set(SCORES) == {"lfc", "lgc", "leep", "nce", "logme", "domain_similarity", "rsa", "feature_metrics", "h_score", "shrinkage_h_score",
+                           "nleep", "transrate", "sfda", "parc"}
+    assert set(SCORE_INPUTS) == set(SCORES) == set(SCORE_LABELS)
 
 
 LABEL_FREE = {"rsa", "feature_metrics"}  # scores whose paper defines them without target labels
@@ -325,13 +318,17 @@ def call(name: str, labels: np.ndarray):
         return fn(feats, rng.normal(size=(n, 3)))
     if name == "feature_metrics":
         return fn(feats)
+    if name == "nleep":  # a mixture of 5 components a class needs more than the 8 samples here
+        return fn(feats, labels, components_per_class=2)
     return fn(feats, labels)
 
 
 # The range each score's definition allows: correlations in [-1, 1], log-likelihoods and negative
-# entropies at most 0, e^{-γ·EMD} in (0, 1], sparsities in [0, 1]; LogME is any real number.
+# entropies at most 0, e^{-γ·EMD} in (0, 1], sparsities and mean posteriors in [0, 1], traces of
+# products of covariances at least 0; LogME and TransRate are any real number.
 RANGES = {"lfc": (-1, 1), "lgc": (-1, 1), "rsa": (-1, 1), "leep": (-np.inf, 0), "nce": (-np.inf, 0),
-          "domain_similarity": (0, 1), "feature_metrics": (0, 1), "logme": (-np.inf, np.inf)}
+          "domain_similarity": (0, 1), "feature_metrics": (0, 1), "logme": (-np.inf, np.inf), "h_score": (0, np.inf),
+          "shrinkage_h_score": (0, np.inf), "nleep": (-np.inf, 0), "transrate": (-np.inf, np.inf), "sfda": (0, 1), "parc": (-1, 1)}
 
 
 @pytest.mark.parametrize("name", sorted(SCORES))

@@ -4,14 +4,14 @@ finishes and read back after an interruption, and never when what they depend on
 import pandas as pd
 import pytest
 
-from reprise.zoo import runs as zoo_runs
 from reprise.zoo.members import ZooMember
+from reprise.zoo.runs import member_by_member
 
 
 @pytest.fixture
 def fake_work(tmp_path, monkeypatch):
-    """Two members' checkpoints, one target, and scoring and fine-tuning that record their calls
-    (``interrupt``: the members whose fine-tuning is cut off)."""
+    """Two members' checkpoints, one target, and work that records its calls (``interrupt``: the
+    members whose work is cut off)."""
     monkeypatch.chdir(tmp_path)
     for name in ("a", "b"):
         (tmp_path / "run" / "models" / name).mkdir(parents=True)
@@ -20,45 +20,42 @@ def fake_work(tmp_path, monkeypatch):
     (tmp_path / "targets" / "t" / "meta.json").write_text("{}")
     work = {"calls": [], "interrupt": set()}
 
-    def score(member, checkpoint, pool, targets, **kwargs):
-        work["calls"].append(("score", member.name))
-        return pd.DataFrame([{"member": member.name, "target": "t", "regime": "full", "score": "lfc", "value": 1.0, "seconds": 0.1}])
-
-    def finetune(name, checkpoint, targets, seeds, **kwargs):
-        work["calls"].append(("finetune", name))
-        if name in work["interrupt"]:
+    def compute(member, checkpoint):
+        work["calls"].append((member.name, checkpoint.name))
+        if member.name in work["interrupt"]:
             raise KeyboardInterrupt
-        return pd.DataFrame([{"member": name, "target": "t", "regime": "full", "seed": seeds[0], "top1": 50.0, "chosen": True}])
+        return pd.DataFrame([{"member": member.name, "target": "t", "regime": "full", "top1": 50.0}])
 
-    monkeypatch.setattr(zoo_runs, "score_zoo_member", score)
-    monkeypatch.setattr(zoo_runs, "finetune_member", finetune)
-    return tmp_path, work
+    return tmp_path, work, compute
 
 
-def _run(epochs=30):
-    return zoo_runs.score_and_finetune([ZooMember(m, "glyph_resnet") for m in ("a", "b")], "run", ["t"], "targets", pool=None, seed=0,
-                                       scoring={}, ground_truth={"epochs": epochs}, device="cpu", jobs=1, keep_dir="keep")
+def _run(compute, epochs=30):
+    return member_by_member([ZooMember(m, "glyph_resnet") for m in ("a", "b")], "run", "targets", {"epochs": epochs}, "keep", compute)
 
 
 def test_an_interrupted_run_keeps_the_finished_members_rows(fake_work):
-    root, work = fake_work
+    root, work, compute = fake_work
     work["interrupt"] = {"b"}
     with pytest.raises(KeyboardInterrupt):
-        _run()
+        _run(compute)
     work["calls"].clear()
     work["interrupt"] = set()
-    scores, accuracy = _run()
-    assert work["calls"] == [("score", "b"), ("finetune", "b")]  # a's rows were kept
-    assert accuracy["member"].tolist() == ["a", "b"] and scores["member"].tolist() == ["a", "b"]
+    rows = _run(compute)
+    assert work["calls"] == [("b", "epoch_001.pt")]  # a's rows were kept
+    assert rows["member"].tolist() == ["a", "b"]
 
 
-def test_kept_rows_are_not_read_when_the_settings_or_the_checkpoint_changed(fake_work):
-    root, work = fake_work
-    _run()
+def test_kept_rows_are_not_read_when_the_settings_the_targets_or_the_checkpoint_changed(fake_work):
+    root, work, compute = fake_work
+    _run(compute)
     work["calls"].clear()
-    _run(epochs=10)
-    assert ("finetune", "a") in work["calls"] and ("finetune", "b") in work["calls"]
+    _run(compute, epochs=10)
+    assert [m for m, _ in work["calls"]] == ["a", "b"]
     work["calls"].clear()
     (root / "run" / "models" / "b" / "epoch_001.pt").write_bytes(b"retrained")
-    _run(epochs=10)
-    assert work["calls"] == [("score", "b"), ("finetune", "b")]
+    _run(compute, epochs=10)
+    assert [m for m, _ in work["calls"]] == ["b"]
+    work["calls"].clear()
+    (root / "targets" / "t" / "meta.json").write_text('{"changed": 1}')
+    _run(compute, epochs=10)
+    assert [m for m, _ in work["calls"]] == ["a", "b"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from reprise.core.errors import InputError
-from reprise.transferability._checks import check_labels
 
 
 def sample_per_class(labels: np.ndarray, max_per_class: int = 25, seed: int = 0) -> np.ndarray:
@@ -23,7 +22,9 @@ def sample_per_class(labels: np.ndarray, max_per_class: int = 25, seed: int = 0)
     Returns:
         [m] int64 indices into ``labels``, sorted ascending, m <= n.
     """
-    y = check_labels(labels, min_classes=1)
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size == 0 or y.dtype.kind not in "iu":
+        raise InputError(f"labels: expected a non-empty 1-D array of integer class ids, got {y.dtype} of shape {y.shape}")
     if int(max_per_class) != max_per_class or max_per_class < 1:
         raise InputError(f"max_per_class: must be a positive integer, got {max_per_class}")
     rng = np.random.default_rng(seed)
