@@ -25,6 +25,12 @@ pre-trained more than once): every method against plain fine-tuning and random r
 several (see :mod:`reprise.core.paired`)::
 
     python -m reprise compare benchmarks/results/reuse_methods.csv --out comparison.csv --plot comparison.png
+
+``rank`` ranks pre-trained models for a target without fine-tuning them (the model-selection
+paper's question, :mod:`reprise.zoo.rank`): each model's features on at most 25 training images a
+class, every transferability score that needs only those, and each score's ranking::
+
+    python -m reprise rank --train target/train --models a.pt resnet50=b.safetensors torchvision:resnet18 --out ranking.csv
 """
 
 from __future__ import annotations
@@ -107,6 +113,22 @@ def _selection(args: argparse.Namespace) -> None:
     print(table.round(2).to_string(index=False))
     print(sweep.round({"uot_recall": 2, "greedy_recall": 2}).to_string(index=False))
     print(f"wrote {', '.join(SELECTION_FILES)} to {out}")
+
+
+def _rank(args: argparse.Namespace) -> None:
+    from reprise.zoo.rank import parse_scores, rank_models, ranking_text, target_sample  # here: it loads the model stack
+
+    scores = parse_scores(args.scores)
+    if args.out:
+        check_outputs([("--out", args.out)], [("--train", args.train)])
+    sample = target_sample(args.train, args.per_class, args.seed)
+    table = rank_models(args.models, sample, scores, arch=args.arch, image_size=args.image_size, seed=args.seed,
+                        lgc_projection_dim=args.lgc_projection_dim, device=pick_device(args.device or "cpu"))
+    print(f"{len(args.models)} models on {len(sample)} images of {sample.num_classes} classes ({args.train}); higher is better")
+    print(ranking_text(table))
+    if args.out:
+        write_csv(table, args.out)
+        print(f"wrote {args.out}")
 
 
 def _read_concepts(path: str) -> np.ndarray:
@@ -193,6 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("--out", default=None, help="CSV of every comparison")
     pairs.add_argument("--plot", default=None, help=f"figure of the intervals ({', '.join('.' + f for f in FIGURE_FORMATS)})")
     pairs.set_defaults(run=_compare)
+
+    rank = commands.add_parser("rank", help="rank pre-trained models for a target by transferability scores, without fine-tuning")
+    rank.add_argument("--train", required=True, help="the target's training images: a folder with one sub-folder of images a class")
+    rank.add_argument("--models", required=True, nargs="+", help="models: a Reprise checkpoint or weights file, ARCH=FILE (torchvision state dict) "
+                                                                 "or torchvision:ARCH (weights from the local torch hub cache)")
+    rank.add_argument("--scores", default="all", help="all, or a comma-separated list of lfc, logme, h_score, shrinkage_h_score, transrate, "
+                                                      "sfda, parc, nleep, leep, nce, feature_metrics, lgc (default all)")
+    rank.add_argument("--out", default=None, help="CSV of model, score, value, seconds, rank (1 = best)")
+    rank.add_argument("--per-class", type=int, default=25, help="training images a class the scores see (default 25, the paper's)")
+    rank.add_argument("--arch", default="resnet50", help="torchvision architecture of a weights file named without ARCH= (default resnet50)")
+    rank.add_argument("--image-size", type=int, default=224, help="side in pixels of the images imported weights see (default 224)")
+    rank.add_argument("--lgc-projection-dim", type=int, default=10_000, help="dimension LGC projects the gradients to (default 10000)")
+    rank.add_argument("--seed", type=int, default=0, help="seed of the sample, NLEEP's mixture and LGC's projection (default 0)")
+    rank.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default cpu)")
+    rank.set_defaults(run=_rank)
     return parser
 
 
