@@ -4,21 +4,22 @@ checkpoint (``python -m stages.checkpoint <epoch>``; dvc.yaml runs one per ``che
 import sys
 
 from reprise.checkpoints.layout import checkpoint_study_dir
-from reprise.checkpoints.scoring import with_scores
+from reprise.checkpoints.scoring import checkpoint_scores, with_scores
 from reprise.checkpoints.settings import CheckpointSettings, study_settings
 from reprise.checkpoints.study import study_checkpoint
 from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
-from reprise.core.images import configure_loading
-from reprise.core.layout import PRETRAIN_DIR
+from reprise.core.images import ImageTable, configure_loading
+from reprise.core.layout import POOL_TABLE, PRETRAIN_DIR
 from reprise.core.sections import DEVICE, JOBS, LoaderSettings, RealSettings
 from reprise.core.settings import MODE
 from reprise.core.stage import run_stage
 
 READS = (
     LoaderSettings, MODE, DEVICE, JOBS, RealSettings.keys("target_train_dir", "target_test_dir"),
-    CheckpointSettings.keys("target", "labels_per_class", "test_per_class", "seeds", "classifier", "finetune", "spectral_threshold", "embedding_points"),
+    CheckpointSettings.keys("target", "labels_per_class", "test_per_class", "seeds", "classifier", "finetune", "spectral_threshold", "embedding_points",
+                             "lgc_projection_dim", "ds_min_count"),
 )
 
 
@@ -30,7 +31,10 @@ def main(p) -> None:
     settings = study_settings(p.checkpoints, p.mode, p.real)
     device = pick_device(p.device)
     study = study_checkpoint(PRETRAIN_DIR, epoch, settings, device, jobs=p.jobs, mode=p.mode)
-    study.seeds = with_scores(study.seeds, kept_checkpoint(PRETRAIN_DIR, epoch), settings, device)
+    pool = ImageTable.read(POOL_TABLE) if p.mode == "embedded" else None  # the pool it was pre-trained on; imported weights have none here
+    scores = checkpoint_scores(kept_checkpoint(PRETRAIN_DIR, epoch), settings, settings.seeds, device, source=pool,
+                               lgc_projection_dim=p.checkpoints.lgc_projection_dim, ds_min_count=p.checkpoints.ds_min_count)
+    study.seeds = with_scores(study.seeds, scores)
     study.write(checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 

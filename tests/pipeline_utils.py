@@ -51,6 +51,7 @@ TINY = {
         "finetune": {"epochs": 1, "batch_size": 16},
         "embedding_points": 30,
         "tsne_perplexity": 5,
+        "lgc_projection_dim": 64,
     },
 }
 REPLACED = {"members", "domains"}  # override dicts under these keys replace the default dict whole

@@ -22,15 +22,15 @@ import pandas as pd
 from scipy.stats import kendalltau, pearsonr
 
 from reprise.core.paired import paired_difference
-from reprise.core.score_names import FEATURE_SCORES, SCORE_LABELS
+from reprise.core.score_names import SCORE_LABELS
 
 SCORE_NAMES = {**SCORE_LABELS, "source_val_acc": "source accuracy"}
 
 
 def scores_in(frame: pd.DataFrame) -> list[str]:
-    """The transferability scores ``frame`` has a column of, in the reports' order (every score a
-    checkpoint's features on the target give, :mod:`reprise.checkpoints.scoring`)."""
-    return [score for score in FEATURE_SCORES if score in frame.columns]
+    """The transferability scores ``frame`` has a column of (:mod:`reprise.checkpoints.scoring`),
+    in the reports' order."""
+    return [score for score in SCORE_LABELS if score in frame.columns]
 
 
 def _finite(x: float) -> float | None:

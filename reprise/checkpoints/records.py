@@ -4,8 +4,8 @@ does not load the training stack).
 Under ``data/checkpoints/epoch_<N>/`` (:func:`reprise.core.checkpoint_study_dir`):
 
 - ``seeds.parquet``: one row per seed: ``epoch, seed, source_val_acc, fe_acc, ft_acc``, a column
-  for every score of ``reprise.core.score_names.FEATURE_SCORES`` (:mod:`reprise.checkpoints.scoring`),
-  ``train_images, test_images`` (accuracies 0-1; LEEP/NCE NaN without a source head);
+  for every score of :mod:`reprise.checkpoints.scoring`, ``train_images, test_images``
+  (accuracies 0-1; LEEP/NCE NaN without a source head, Domain Similarity without source images);
 - ``spectral.parquet``: ``epoch, seed, model`` (``pretrained`` | ``finetuned``), ``part``
   (``F_m`` | ``F_r``), ``acc``, ``k_mean`` (mean rank of F_m over the training batches),
   ``feature_dim``;

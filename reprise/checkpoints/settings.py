@@ -61,6 +61,8 @@ class CheckpointSettings(SectionSettings):
     spectral_threshold: float = key(Real(0, 1, high_closed=True))
     embedding_points: int = key(COUNT)
     tsne_perplexity: float = key(POSITIVE)
+    lgc_projection_dim: int = key(COUNT)  # LGC's projection of a checkpoint's gradients (as zoo.lgc_projection_dim)
+    ds_min_count: int = key(COUNT)        # Domain Similarity leaves out source classes with fewer images (App. C: 5)
 
 
 @dataclass(frozen=True)

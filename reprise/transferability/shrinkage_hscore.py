@@ -5,7 +5,6 @@ Rethinking transferability metrics, their peculiarities, stability and performan
 from __future__ import annotations
 
 import numpy as np
-from sklearn.covariance import ledoit_wolf_shrinkage
 
 from reprise.transferability._checks import check_features_labels
 from reprise.transferability.hscore import class_means
@@ -51,6 +50,8 @@ def shrinkage_h_score(features: np.ndarray, labels: np.ndarray) -> float:
     if not np.any(keep):
         return 0.0
     s, vt = s[keep], vt[keep]
+    from sklearn.covariance import ledoit_wolf_shrinkage  # here, not at the top: scikit-learn costs ~1 s to import
+
     alpha = float(ledoit_wolf_shrinkage(centred, assume_centered=True))
     mu = np.sum(s**2) / (n * d)  # tr(S) / d
     means, counts = class_means(centred, y_idx)

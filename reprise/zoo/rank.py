@@ -17,24 +17,19 @@ more than a model and a folder: the zoo pipeline computes them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 
-from reprise.core.backbones import last_conv
 from reprise.core.checkpoints import load_backbone
 from reprise.core.errors import InputError
-from reprise.core.features import extract_features
 from reprise.core.image_folder import index_image_folder
 from reprise.core.images import ImageSpec, ImageTable, imagenet_spec
 from reprise.core.sampling import sample_per_class
 from reprise.core.score_names import FEATURE_SCORES
 from reprise.core.weights import import_torchvision_weights
-from reprise.transferability import lgc
-from reprise.transferability.on_features import scores_on_features
+from reprise.transferability.on_model import model_scores
 
 RANKABLE = (*FEATURE_SCORES, "lgc")  # what a model and an image folder give
 NEEDS_MORE = {"domain_similarity": "the model's own pre-training data", "rsa": "a network trained on the target"}
@@ -116,15 +111,8 @@ def rank_models(models: list[str], sample: ImageTable, scores: list[str], *, arc
     rows = []
     for name in models:
         backbone, spec, head = load_model(name, arch, image_size)
-        started = time.perf_counter()
-        features = extract_features(backbone, spec, sample, device, progress=progress, desc=f"features of {name}").astype(np.float64)
-        forward = time.perf_counter() - started
-        found = [{**row, "seconds": forward + row["seconds"]} for row in scores_on_features(features, sample.labels, head, seed)]
-        if "lgc" in scores:
-            started = time.perf_counter()
-            images = torch.cat([x for x, _, _ in sample.batches(spec, 256)])
-            value = lgc(backbone.to(device).eval(), last_conv(backbone), images, sample.labels, sample.num_classes, lgc_projection_dim, seed, batch_size=64)
-            found.append({"score": "lgc", "value": value, "seconds": time.perf_counter() - started})
+        found = model_scores(backbone, spec, sample, device, source_head=head, with_lgc="lgc" in scores, lgc_projection_dim=lgc_projection_dim,
+                             seed=seed, progress=progress)
         rows += [{"model": name, **row} for row in found if row["score"] in scores]
     table = pd.DataFrame(rows)
     table["rank"] = table.groupby("score")["value"].rank(ascending=False, method="min")

@@ -80,7 +80,7 @@ def test_every_run_has_its_own_fine_tuning_seed_and_the_study_is_the_checkpoint_
         "epochs": [1], "target": "target", "labels_per_class": 100, "test_per_class": None, "seeds": [0],
         "classifier": {"lr": 0.01, "batch_size": 128, "fe_epochs": 100, "spectral_epochs": 50},
         "finetune": {"epochs": 20, "batch_size": 32, "lr": 0.02, "momentum": 0.9, "weight_decay": 0.0005},
-        "spectral_threshold": 0.8, "embedding_points": 10, "tsne_perplexity": 30})
+        "spectral_threshold": 0.8, "embedding_points": 10, "tsne_perplexity": 30, "lgc_projection_dim": 64, "ds_min_count": 5})
     with pytest.raises(InputError, match="embedded target"):
         far_source_study(checkpoints, 100)
     study = far_source_study(replace(checkpoints, target="mnist"), 100)

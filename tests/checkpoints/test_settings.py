@@ -9,7 +9,7 @@ from reprise.core.errors import InputError
 GOOD = {"epochs": [16, 1, 4], "target": "mnist", "labels_per_class": 5, "test_per_class": None, "seeds": [0, 1],
         "classifier": {"lr": 0.01, "batch_size": 128, "fe_epochs": 10, "spectral_epochs": 5},
         "finetune": {"epochs": {"embedded": 1, "real": 100}, "batch_size": 32, "lr": 0.02, "momentum": 0.9, "weight_decay": 0.0},
-        "spectral_threshold": 0.8, "embedding_points": 50, "tsne_perplexity": 30}
+        "spectral_threshold": 0.8, "embedding_points": 50, "tsne_perplexity": 30, "lgc_projection_dim": 64, "ds_min_count": 5}
 
 
 @pytest.mark.parametrize("key, value, fragment", [
