@@ -26,6 +26,17 @@ def glyph_table(n: int, classes: int, seed: int) -> ImageTable:
     return ImageTable(index, pixels)
 
 
+def blobs(seed: int, n_per: int = 20, k: int = 4, d: int = 16, sep: float = 3.0):
+    """(separating features, pure-noise features, labels): class-dependent means + noise vs noise
+    of the same overall scale."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(k), n_per)
+    means = rng.normal(size=(k, d)) * sep
+    good = means[y] + rng.normal(size=(y.size, d))
+    noise = rng.normal(size=(y.size, d)) * np.sqrt(sep**2 + 1)
+    return good, noise, y
+
+
 def image_folder(root, classes: int, per_class: int, seed: int, size: int = 40):
     """An ImageFolder tree ``root/class_<c>/<i>.{png,jpg}``: each class its own colour, plus noise."""
     rng = np.random.default_rng(seed)

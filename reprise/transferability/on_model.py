@@ -33,8 +33,8 @@ def model_scores(
     model-selection paper does); ``source_head``: the model's pre-training classifier (LEEP and
     NCE; NaN without); ``source_means``: class means and sizes of the model's pre-training data in
     its own features (:func:`source_class_means`; Domain Similarity, which leaves out classes with
-    fewer than ``ds_min_count`` images, the paper's 5; NaN without them or without two target
-    classes that large); ``probe_features``: features of the same images from a network trained
+    fewer than ``ds_min_count`` images, the paper's 5; NaN without them, without a source class or
+    two target classes that large); ``probe_features``: features of the same images from a network trained
     on the target (RSA; NaN without); ``with_lgc``: whether to compute LGC (the costly one). A
     feature-based score's time includes the forward pass.
     """
@@ -57,7 +57,7 @@ def model_scores(
         rows.append(timed("lgc", lambda: lgc(backbone.to(device).eval(), last_conv(backbone), images, labels, int(labels.max()) + 1,
                                              lgc_projection_dim, seed, batch_size=64), base=0.0))
     target_counts = np.bincount(labels)
-    if source_means is not None and (target_counts >= ds_min_count).sum() >= 2:
+    if source_means is not None and (source_means[1] >= ds_min_count).any() and (target_counts >= ds_min_count).sum() >= 2:
         target_means, target_counts = unit_means(features, labels, len(target_counts), "target class")
         rows.append(timed("domain_similarity", lambda: domain_similarity(source_means[0], source_means[1], target_means, target_counts,
                                                                           min_count=ds_min_count)))

@@ -10,6 +10,7 @@ import yaml
 from PIL import Image
 
 from pipeline_utils import TINY, dvc, git, make_repo, merged, run_module, stages_run
+from reprise.core.score_names import SCORE_LABELS
 
 # `make test` runs tests in two processes; those of one group share one, so the repository
 # fixture they read is built once.
@@ -45,7 +46,7 @@ def test_report_has_the_trajectory_spectral_table_and_correlations(repo):
     assert {"best_fe", "last"} <= set(metrics["spectral"])  # and "first" where the best FE is the last
     for task in ("FE", "FT"):
         assert {"F", "F_m", "F_r", "k_mean"} <= set(metrics["spectral"]["last"][task])
-    assert set(metrics["transferability_vs_ft"]) == {"logme", "leep", "nce", "source_val_acc"}
+    assert set(metrics["transferability_vs_ft"]) == set(SCORE_LABELS) - {"rsa"} | {"source_val_acc"}  # RSA: no target-trained probe
     assert {"pearson", "kendall_tau"} <= set(metrics["transferability_vs_ft"]["logme"])
     seeds = pd.read_parquet(repo / "data/checkpoints/epoch_3/seeds.parquet")
     assert list(seeds["seed"]) == [0, 1] and seeds[["fe_acc", "ft_acc"]].apply(lambda c: c.between(0, 1)).all().all()
@@ -56,11 +57,11 @@ def test_report_has_the_trajectory_spectral_table_and_correlations(repo):
     spectral_series = pd.read_csv(repo / "results/checkpoints/spectral.csv")
     assert set(spectral_series["series"]) == {"F_m (FE)", "F_r (FE)", "F_m (FT)", "F_r (FT)"} and spectral_series["acc"].between(0, 100).all()
     scores = pd.read_csv(repo / "results/checkpoints/scores.csv")
-    assert set(scores["series"]) == {"LogME", "LEEP", "NCE"} and len(scores) == 3 * 2
+    assert set(scores["series"]) == {SCORE_LABELS[s] for s in SCORE_LABELS if s != "rsa"} and len(scores) == 13 * 2
     summary = (repo / "results/checkpoints/summary.md").read_text()
     assert summary.startswith("# Checkpoint study: mnist, 5 labels a class, seeds [0, 1]")
     assert "| 1 | " in summary and "| 3 | " in summary and "Kendall τ" in summary
-    sizes = {"trajectory.png": (1440, 432), "spectral.png": (1800, 468), "scores.png": (1632, 408)}
+    sizes = {"trajectory.png": (1440, 432), "spectral.png": (1800, 468), "scores.png": (1632, 1536)}  # scores: 14 panels, 4 a row
     for name, size in sizes.items():
         assert Image.open(repo / "results/checkpoints" / name).size == size  # figsize × dpi of its plot
     assert Image.open(repo / "results/checkpoints/tsne.png").size[0] == 960

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.covariance import LedoitWolf
 
+from builders import blobs
 from reprise.core.errors import InputError
 from reprise.transferability.hscore import h_score
 from reprise.transferability.shrinkage_hscore import shrinkage_h_score
@@ -18,17 +19,6 @@ from reprise.transferability.transrate import transrate
 TLLIB_COMMIT = "c4aa59eb565650a552b809411601d0589efbbfe4"
 
 # ---------------------------------------------------------------- helpers
-
-
-def blobs(seed: int, n_per: int = 20, k: int = 4, d: int = 16, sep: float = 3.0):
-    """(separating features, pure-noise features, labels): class-dependent means + noise vs noise
-    of the same overall scale (a copy of the helper in test_scores.py)."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(k), n_per)
-    means = rng.normal(size=(k, d)) * sep
-    good = means[y] + rng.normal(size=(y.size, d))
-    noise = rng.normal(size=(y.size, d)) * np.sqrt(sep**2 + 1)
-    return good, noise, y
 
 
 def random_problem(seed: int, n: int, d: int, k: int = 3):

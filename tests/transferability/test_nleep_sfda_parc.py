@@ -12,6 +12,7 @@ import pytest
 import scipy.linalg
 import scipy.stats
 
+from builders import blobs
 from reprise.core.errors import InputError
 from reprise.transferability.nleep import nleep
 from reprise.transferability.parc import parc
@@ -21,16 +22,6 @@ SFDA_COMMIT = "3b7edf76bd682acb1eba4f4c5eb7ea7f3f7f6c59"  # github.com/TencentAR
 PARC_COMMIT = "ddfca43a84d35328897d107d6f86e860b11801ce"  # github.com/dbolya/parc
 
 # ---------------------------------------------------------------- helpers
-
-
-def blobs(seed: int, n_per: int = 20, k: int = 4, d: int = 16, sep: float = 3.0):
-    """(separating features, pure-noise features, labels): class-dependent means + noise vs noise."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(k), n_per)
-    means = rng.normal(size=(k, d)) * sep
-    good = means[y] + rng.normal(size=(y.size, d))
-    noise = rng.normal(size=(y.size, d)) * np.sqrt(sep**2 + 1)
-    return good, noise, y
 
 
 def problem(seed: int, n_per: int, k: int, d: int, scale: float = 1.0):

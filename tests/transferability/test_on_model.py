@@ -33,6 +33,8 @@ def test_domain_similarity_leaves_out_source_classes_under_five_images():
     target_means, target_counts = unit_means(extract_features(backbone, GLYPH_SPEC, sample, torch.device("cpu"), progress=False), sample.labels, 2)
     assert without_small == pytest.approx(domain_similarity(means[:2], counts[:2], target_means, target_counts))
     assert np.isnan(ds(11))  # no two target classes with 11 images: the score cannot apply
+    small = model_scores(backbone, GLYPH_SPEC, sample, torch.device("cpu"), source_means=(means, np.full(3, 4.0)), with_lgc=False)
+    assert np.isnan({r["score"]: r["value"] for r in small}["domain_similarity"])  # nor without a source class of 5 images
 
 
 def test_every_score_by_name_and_those_without_their_inputs_undefined():

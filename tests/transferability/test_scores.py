@@ -12,22 +12,13 @@ import torch
 import torch.nn as nn
 from scipy.stats import multivariate_normal
 
+from builders import blobs
 from reprise.core.errors import InputError
 from reprise.core.score_names import SCORE_LABELS
 from reprise.transferability import (SCORE_INPUTS, SCORES, domain_similarity, feature_metric_components,
                                      feature_metrics, leep, lfc, lgc, logme, nce, rsa)
 
 # ---------------------------------------------------------------- helpers
-
-
-def blobs(seed: int, n_per: int = 20, k: int = 4, d: int = 16, sep: float = 3.0):
-    """(separating features, pure-noise features, labels): class-dependent means + noise vs noise."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(k), n_per)
-    means = rng.normal(size=(k, d)) * sep
-    good = means[y] + rng.normal(size=(y.size, d))
-    noise = rng.normal(size=(y.size, d)) * np.sqrt(sep**2 + 1)
-    return good, noise, y
 
 
 class TinyNet(nn.Module):
