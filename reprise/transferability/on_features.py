@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from reprise.core.score_names import FEATURE_SCORES
 from reprise.transferability.feature_metrics import feature_metrics
@@ -35,7 +36,16 @@ def scores_on_features(features: np.ndarray, labels: np.ndarray, source_head: di
     [n, d] of the target sample with ``labels`` [n]: the label-based ones, NLEEP (its mixture
     seeded with ``seed``), LEEP and NCE on ``source_head`` (the model's pre-training classifier,
     a state dict; NaN without one) and Feature Metrics. ``seconds`` is the score's own time,
-    without extracting the features."""
+    without extracting the features.
+
+    BLAS runs on one thread here: the scores' matrices are small (a sample of at most 25 images
+    a class), where BLAS threads cost more than they give
+    (``benchmarks/score_threads.py``)."""
+    with threadpool_limits(1):
+        return _scores_on_features(features, labels, source_head, seed)
+
+
+def _scores_on_features(features: np.ndarray, labels: np.ndarray, source_head: dict | None, seed: int) -> list[dict]:
 
     def timed(name, compute, base=0.0):
         start = time.perf_counter()
