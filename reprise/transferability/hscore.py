@@ -5,25 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reprise.core.means import unit_means
 from reprise.transferability._checks import check_features_labels
-
-
-def class_means(centred: np.ndarray, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Class-conditional means of already centred features, shared by the H-score variants.
-
-    Args:
-        centred: [n, d] features minus their mean over all n samples.
-        y_idx: [n] class indices in 0..K-1, every index present (np.unique's ``return_inverse``).
-
-    Returns:
-        (means [K, d], counts [K]): row k is \\hat E[f | y = k] - \\hat E[f]. The sample covariance
-        of E[f | y] (each sample replaced by its class mean, divisor n - 1 as np.cov) is
-        ``(means.T * counts) @ means / (n - 1)``.
-    """
-    counts = np.bincount(y_idx)
-    sums = np.zeros((counts.size, centred.shape[1]))
-    np.add.at(sums, y_idx, centred)
-    return sums / counts[:, None], counts
 
 
 def h_score(features: np.ndarray, labels: np.ndarray) -> float:
@@ -57,6 +40,6 @@ def h_score(features: np.ndarray, labels: np.ndarray) -> float:
     keep = s > max(centred.shape) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
     if not np.any(keep):
         return 0.0
-    means, counts = class_means(centred, y_idx)
+    means, counts = unit_means(centred, y_idx, int(y_idx.max()) + 1, "target class")  # centred class means, class sizes
     proj = means @ vt[keep].T / s[keep]  # [K, r]: class means in the whitened basis
     return float(np.sum(counts[:, None] * proj**2))

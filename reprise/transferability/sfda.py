@@ -8,6 +8,7 @@ import numpy as np
 import scipy.linalg
 
 from reprise.core.errors import InputError
+from reprise.core.means import unit_means
 from reprise.transferability._checks import check_features_labels
 
 _MIN_SHRINKAGE = 1e-10
@@ -23,8 +24,7 @@ def _reg_fda_posterior(x: np.ndarray, y_idx: np.ndarray, k: int,
     """Posteriors [n, k] of the regularised FDA fitted on (x, y_idx), the class means [k, d] and
     the shrinkage used (computed from the largest eigenvalue of S_W when ``shrinkage`` is None)."""
     n, d = x.shape
-    counts = np.bincount(y_idx, minlength=k)
-    means = (np.eye(k)[y_idx].T @ x) / counts[:, None]
+    means, counts = unit_means(x, y_idx, k, "target class")
     resid = x - means[y_idx]
     s_w = resid.T @ resid / n  # sum_k pi_k Cov_k (biased): the within-class scatter
     mu = np.trace(s_w) / d

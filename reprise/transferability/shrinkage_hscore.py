@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reprise.core.means import unit_means
 from reprise.transferability._checks import check_features_labels
-from reprise.transferability.hscore import class_means
 
 
 def shrinkage_h_score(features: np.ndarray, labels: np.ndarray) -> float:
@@ -54,6 +54,6 @@ def shrinkage_h_score(features: np.ndarray, labels: np.ndarray) -> float:
 
     alpha = float(ledoit_wolf_shrinkage(centred, assume_centered=True))
     mu = np.sum(s**2) / (n * d)  # tr(S) / d
-    means, counts = class_means(centred, y_idx)
+    means, counts = unit_means(centred, y_idx, int(y_idx.max()) + 1, "target class")
     between = np.sum(counts[:, None] * (means @ vt.T) ** 2, axis=0) / (n - 1)  # v_i^T cov(E[f|y]) v_i
     return float((1.0 - alpha) * np.sum(between / ((1.0 - alpha) * s**2 / n + alpha * mu)))
