@@ -2,7 +2,7 @@
 run's target split (suite/dvc.yaml; reprise.checkpoints.scoring), to rank the checkpoints against
 their FE and FT accuracy (far_source_report)."""
 
-from reprise.checkpoints.far_source import SOURCE_TABLE, far_source_study
+from reprise.checkpoints.far_source import far_source_study
 from reprise.checkpoints.layout import FAR_SOURCE_SCORES, far_source_run_dir
 from reprise.checkpoints.scoring import far_source_scores
 from reprise.checkpoints.settings import CheckpointSettings, FarSourceSettings
@@ -18,7 +18,7 @@ READS = (FarSourceSettings.keys("sources", "pretrain_seeds", "checkpoints", "fin
 
 def main(p) -> None:
     c = p.checkpoints
-    scores = far_source_scores(p.far_source, far_source_study(c, p.far_source.finetune_epochs), far_source_run_dir, SOURCE_TABLE, pick_device(p.device),
+    scores = far_source_scores(p.far_source, far_source_study(c, p.far_source.finetune_epochs), far_source_run_dir, pick_device(p.device),
                                lgc_projection_dim=c.lgc_projection_dim, ds_min_count=c.ds_min_count)
     write_csv(scores, FAR_SOURCE_SCORES)
 

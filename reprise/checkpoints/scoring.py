@@ -10,13 +10,12 @@ trained on the target, which the study does not train, so it is left undefined h
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from reprise.checkpoints.far_source import finetune_seed
+from reprise.checkpoints.far_source import SOURCE_TABLE, finetune_seed
 from reprise.checkpoints.settings import FarSourceSettings, StudySettings
 from reprise.checkpoints.splits import seed_split
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
@@ -53,22 +52,22 @@ def with_scores(seeds: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     return merged.join(seeds[["train_images", "test_images"]].reset_index(drop=True))
 
 
-def far_source_scores(cfg: FarSourceSettings, study: StudySettings, run_dir, source_table: str, device: torch.device, *,
+def far_source_scores(cfg: FarSourceSettings, study: StudySettings, run_dir, device: torch.device, *,
                       lgc_projection_dim: int, ds_min_count: int) -> pd.DataFrame:
     """Rows ``source, pretrain_seed, seed, epoch, score, value, seconds``: every score of every
     far-source run's checkpoint (``run_dir(source, pretrain_seed)``) on the target split of the
     run's fine-tuning seed (the one its FE and FT runs train on, ``study``:
     :func:`reprise.checkpoints.far_source.far_source_study`); Domain Similarity against the run's
-    source images as pre-training saw them (``source_table`` in the run's folder, noisy labels
-    included)."""
+    source images as pre-training saw them (the run's :data:`~reprise.checkpoints.far_source.SOURCE_TABLE`,
+    noisy labels included)."""
     frames = []
     for name in cfg.sources:
         for pretrain_seed in cfg.pretrain_seeds:
             seed, folder = finetune_seed(cfg, pretrain_seed), run_dir(name, pretrain_seed)
-            source = ImageTable.read(Path(folder) / source_table)
+            source = ImageTable.read(Path(folder) / SOURCE_TABLE)
             for epoch in cfg.checkpoints:
                 path = kept_checkpoint(folder, epoch, fix="far_source.checkpoints")
-                scores = checkpoint_scores(path, replace(study, seeds=(seed,)), (seed,), device, source=source,
+                scores = checkpoint_scores(path, study, (seed,), device, source=source,
                                            lgc_projection_dim=lgc_projection_dim, ds_min_count=ds_min_count)
                 frames.append(scores.assign(source=name, pretrain_seed=pretrain_seed, epoch=epoch))
             print(f"{name}, pre-training run {pretrain_seed}: {len(cfg.checkpoints)} checkpoints scored", flush=True)

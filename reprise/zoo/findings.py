@@ -80,12 +80,13 @@ def zoo_findings(per_target: pd.DataFrame, domains: pd.DataFrame | None = None) 
     scores = per_target[~per_target["score"].isin(REFERENCE_ROWS)]
     for regime in regimes:
         rho = _wide(scores[scores["regime"] == regime], "spearman")
-        others = [s for s in rho.mean().sort_values(ascending=False, kind="stable").index if s != "lfc"]
+        ranked = list(rho.mean().sort_values(ascending=False, kind="stable").index)
+        others = [s for s in ranked if s != "lfc"]
         if others:
             _compare(rows, rho, "lfc", others[0], "LFC ranks the zoo better than every other score (Fig. 6b)",
                      f"LFC − {_name(others[0])} (Spearman ρ)", targets, _regime_name(regime))
         if len(others) >= 2:
-            leader, runner_up = rho.mean().sort_values(ascending=False, kind="stable").index[:2]
+            leader, runner_up = ranked[:2]
             _compare(rows, rho, leader, runner_up, "The best-ranked score ranks the zoo better than the runner-up (score ranking)",
                      f"{_name(leader)} − {_name(runner_up)} (Spearman ρ)", targets, _regime_name(regime))
     trials = _wide(per_target, "trials_to_best")
