@@ -1,5 +1,5 @@
 """zoo_paper_finetune PRETRAIN_SEED: the ground truth of one pre-training run of the zoo in the
-paper's regime (suite/dvc.yaml): every member fine-tuned (zoo.finetune, zoo_paper.epochs long) on
+paper's regime (suite/dvc.yaml): every member fine-tuned (zoo.finetune at zoo_paper.lrs, zoo_paper.epochs long) on
 every target and regime of zoo_paper_targets, on the fine-tuning seed that is the run's place in
 zoo_paper.pretrain_seeds. Resumable member by member (reprise.zoo.runs): a finished member's rows
 are kept under data/resume until the stage ends."""
@@ -21,8 +21,8 @@ from reprise.zoo.settings import PaperZooSettings, ZooSettings, paper_run_seed
 from reprise.zoo.targets import parse_targets
 
 READS = (
-    LoaderSettings, DEVICE, JOBS, PaperZooSettings.keys("pretrain_seeds", "epochs"),
-    ZooSettings.keys("members", "multidomain.domains", "targets", "split_seed", "finetune.lrs", "finetune.milestones", "finetune.weight_decay",
+    LoaderSettings, DEVICE, JOBS, PaperZooSettings.keys("pretrain_seeds", "lrs", "epochs"),
+    ZooSettings.keys("members", "multidomain.domains", "targets", "split_seed", "finetune.milestones", "finetune.weight_decay",
                      "finetune.val_fraction"),
     FinetuneSettings.keys("batch_size", "momentum"),
 )
@@ -35,7 +35,7 @@ def main(p) -> None:
     seed = paper.pretrain_seeds.index(pretrain_seed)
     keep_dir = f"{RESUME_DIR}/zoo_paper_finetune_{pretrain_seed}"
     targets, device = [t.name for t in parse_targets(zoo.targets)], pick_device(p.device)
-    ground_truth = {"lrs": g.lrs, "epochs": paper.epochs, "milestones": g.milestones, "batch_size": p.finetune.batch_size,
+    ground_truth = {"lrs": paper.lrs, "epochs": paper.epochs, "milestones": g.milestones, "batch_size": p.finetune.batch_size,
                     "momentum": p.finetune.momentum, "weight_decay": g.weight_decay, "val_fraction": g.val_fraction, "split_seed": zoo.split_seed}
     runs = member_by_member(
         [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()], paper_zoo_run(pretrain_seed),

@@ -1,6 +1,6 @@
 """zoo_paper_pretrain PRETRAIN_SEED: one pre-training run of the zoo in the paper's regime
 (suite/dvc.yaml): the multi-domain expert and every member of zoo.members, as zoo_multidomain and
-zoo_pretrain make them but with this seed. An interrupted member's pre-training goes on from its
+zoo_pretrain make them but with this seed and zoo_paper's pool images and epochs. An interrupted member's pre-training goes on from its
 last epoch (reprise.core.resume)."""
 
 import sys
@@ -17,27 +17,27 @@ from reprise.zoo.members import parse_member
 from reprise.zoo.pretraining import place_domain_member, train_member, train_multidomain
 from reprise.zoo.settings import PaperZooSettings, ZooSettings, paper_run_seed
 
-READS = (PaperZooSettings.keys("pretrain_seeds"), ZooSettings.keys("members", "multidomain", "images_per_class", "pretrain_epochs"),
+READS = (PaperZooSettings.keys("pretrain_seeds", "images_per_class", "pretrain_epochs", "multidomain_epochs"), ZooSettings.keys("members", "multidomain.domains"),
          PretrainSettings.keys("widths", "batch_size", "lr", "momentum", "weight_decay"), DEVICE)
 
 
 def main(p) -> None:
-    zoo, t = p.zoo, p.pretrain
-    seed, device = paper_run_seed("zoo_paper_pretrain", sys.argv[1], p.zoo_paper.pretrain_seeds), pick_device(p.device)
+    zoo, paper, t = p.zoo, p.zoo_paper, p.pretrain
+    seed, device = paper_run_seed("zoo_paper_pretrain", sys.argv[1], paper.pretrain_seeds), pick_device(p.device)
     members = [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()]
     imported = [m.name for m in members if m.weights is not None]
     if imported:
         raise InputError(f"the paper-regime zoo pre-trains every member; {', '.join(imported)} are weight files (zoo.members)")
     root, pool = paper_zoo_run(seed), ImageTable.read(POOL_TABLE)
-    log = train_multidomain(pool, zoo.multidomain.domains, root, images_per_class=zoo.images_per_class, epochs=zoo.multidomain.epochs,
+    log = train_multidomain(pool, zoo.multidomain.domains, root, images_per_class=paper.images_per_class, epochs=paper.multidomain_epochs,
                             recipe=t, seed=seed, device=device)
     write_csv(log, f"{root}/multidomain/log.csv")
     for member in members:
         out = zoo_member_dir(member.name, root)
         if member.domain is not None:
-            place_domain_member(member, zoo.multidomain.epochs, root)
+            place_domain_member(member, paper.multidomain_epochs, root)
             continue
-        log, table = train_member(pool, member, out, images_per_class=zoo.images_per_class, epochs=zoo.pretrain_epochs, recipe=t, seed=seed,
+        log, table = train_member(pool, member, out, images_per_class=paper.images_per_class, epochs=paper.pretrain_epochs, recipe=t, seed=seed,
                                   device=device, resume_dir=f"{RESUME_DIR}/zoo_paper_{seed}_{member.name}")
         write_csv(log, f"{out}/log.csv")
         print(f"{member.name}, pre-training seed {seed}: {table.num_classes} classes, {len(table)} images, "

@@ -20,8 +20,8 @@ from reprise.zoo.settings import PaperZooSettings, ZooSettings, paper_run_seed
 from reprise.zoo.targets import parse_targets
 
 READS = (
-    LoaderSettings, DEVICE, PaperZooSettings.keys("pretrain_seeds"),
-    ZooSettings.keys("members", "multidomain.domains", "targets", "images_per_class", "lgc_projection_dim", "ds_min_count", "split_seed"),
+    LoaderSettings, DEVICE, PaperZooSettings.keys("pretrain_seeds", "images_per_class"),
+    ZooSettings.keys("members", "multidomain.domains", "targets", "lgc_projection_dim", "ds_min_count", "split_seed"),
 )
 
 
@@ -31,7 +31,7 @@ def main(p) -> None:
     pretrain_seed = paper_run_seed("zoo_paper_scores", sys.argv[1], p.zoo_paper.pretrain_seeds)
     keep_dir = f"{RESUME_DIR}/zoo_paper_scores_{pretrain_seed}"
     targets, pool, device = [t.name for t in parse_targets(zoo.targets)], ImageTable.read(POOL_TABLE), pick_device(p.device)
-    scoring = {"images_per_class": zoo.images_per_class, "lgc_projection_dim": zoo.lgc_projection_dim, "seed": zoo.split_seed,
+    scoring = {"images_per_class": p.zoo_paper.images_per_class, "lgc_projection_dim": zoo.lgc_projection_dim, "seed": zoo.split_seed,
                "ds_min_count": zoo.ds_min_count}
     scores = member_by_member(
         [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()], paper_zoo_run(pretrain_seed),

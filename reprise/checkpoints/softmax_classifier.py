@@ -23,6 +23,7 @@ from reprise.core.accuracy import head_accuracy
 from reprise.core.errors import InputError
 from reprise.core.features import extract_features
 from reprise.core.images import ImageSpec, ImageTable
+from reprise.core.optimizers import Adam
 
 Transform = Callable[[torch.Tensor], torch.Tensor] | None
 
@@ -61,7 +62,7 @@ def train_softmax_classifier(
     with torch.no_grad():
         head.weight.normal_(0.0, init_std, generator=generator)
         head.bias.zero_()
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr)
+    optimizer = Adam(head.parameters(), lr=lr)
     for _ in range(epochs):
         for rows in _batches(len(x), batch_size, generator):
             batch = x[rows]

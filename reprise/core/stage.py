@@ -1,5 +1,6 @@
 """What every stage script shares: give it the params it declares, typed (:mod:`reprise.core.settings`),
-run it, and turn bad input into a one-line error; and a stage's processes, when it trains or extracts on several (:mod:`reprise.core.distributed`).
+run it while it holds one of the machine's cores (:mod:`reprise.core.cores`), and turn bad input into a one-line
+error; and a stage's processes, when it trains or extracts on several (:mod:`reprise.core.distributed`).
 
 A stage on several processes is one DVC stage with one launcher: DVC runs its command, and the
 stage, when ``distributed.processes`` is above one and it was not itself started by torchrun,
@@ -9,18 +10,23 @@ launcher prints it once (the processes usually fail alike)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
+from reprise.core.cores import computing
 from reprise.core.errors import InputError
 from reprise.core.messages import error
 from reprise.core.params import load_params
 from reprise.core.settings import StageParams, as_reads
 
 ERRORS_ENV = "REPRISE_ERRORS"  # the folder where a launched stage's processes leave their one-line errors
+CLOCK_ENV = "REPRISE_STAGE_CLOCK"  # a file where each stage adds a line: its start-up and its work (benchmarks/repro_profile.py)
 
 
 def run_stage(main: Callable[[StageParams], None], reads, several: bool = False) -> None:
@@ -44,13 +50,36 @@ def run_stage(main: Callable[[StageParams], None], reads, several: bool = False)
         code = launch(params.distributed.processes, sys.argv[1:]) if several else None
         if code is not None:
             sys.exit(code)
-        main(params)
+        started = time.perf_counter()
+        startup = _seconds_since_process_start()
+        with computing() if "LOCAL_RANK" not in os.environ else contextlib.nullcontext():  # torchrun's processes: the launcher's choice
+            main(params)
+        _clock(startup, time.perf_counter() - started)
     except InputError as exc:
         if ERRORS_ENV in os.environ:  # one of a launched stage's processes: the launcher prints it
             Path(os.environ[ERRORS_ENV], f"rank{os.environ.get('RANK', '0')}.txt").write_text(str(exc))
         else:
             error(str(exc))
         sys.exit(2)
+
+
+def _seconds_since_process_start() -> float:
+    """How long ago this process started (Linux: from /proc; 0 elsewhere)."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _clock(startup: float, work: float) -> None:
+    """Add this stage's start-up (interpreter, imports, params) and work seconds to the file
+    ``REPRISE_STAGE_CLOCK`` names, when it names one."""
+    if CLOCK_ENV in os.environ:
+        with open(os.environ[CLOCK_ENV], "a") as f:
+            f.write(json.dumps({"stage": _script().removeprefix("stages."), "argument": sys.argv[1] if len(sys.argv) > 1 else None,
+                                "startup_seconds": round(startup, 3), "work_seconds": round(work, 3)}) + "\n")
 
 
 def _check_argument(reads, files: dict, argument: str | None) -> None:

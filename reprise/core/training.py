@@ -7,6 +7,7 @@ import random
 import numpy as np
 import torch
 
+from reprise.core import optimizers
 from reprise.core.errors import InputError
 
 
@@ -18,18 +19,18 @@ def seed_all(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def sgd_nesterov(params, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
+def sgd_nesterov(params, lr: float, momentum: float, weight_decay: float) -> optimizers.SGD:
     """SGD with Nesterov momentum, as the paper fine-tunes (§4.1)."""
     for name, value in (("lr", lr), ("momentum", momentum)):
         if not value > 0:
             raise InputError(f"{name} must be positive, got {value}")
-    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
+    return optimizers.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
 
 
-def step_schedule(optimizer: torch.optim.Optimizer, total_steps: int, milestones=(0.6, 0.8)) -> torch.optim.lr_scheduler.MultiStepLR:
+def step_schedule(optimizer: optimizers.SGD, total_steps: int, milestones=(0.6, 0.8)) -> optimizers.StepSchedule:
     """Learning rate divided by 10 at each of ``milestones``, fractions of training: by default
     60% and 80% (the UOT paper's 60th and 80th of 100 epochs); stepped once per optimisation step."""
     if not all(0 < m < 1 for m in milestones):
         raise InputError(f"learning-rate milestones must be fractions of training in (0, 1), got {list(milestones)}")
     steps = sorted({max(1, int(total_steps * m)) for m in milestones})
-    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=steps, gamma=0.1)
+    return optimizers.StepSchedule(optimizer, steps, gamma=0.1)

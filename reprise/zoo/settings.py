@@ -79,16 +79,23 @@ class ZooSettings(SectionSettings):
 @dataclass(frozen=True)
 class PaperZooSettings(SectionSettings):
     """The zoo in the paper's regime (suite/dvc.yaml; docs/zoo.md): the pipeline's members, targets
-    and scores (``zoo.*``), every member pre-trained once a seed of ``pretrain_seeds``, the ground
-    truth ``epochs`` long (the paper's 30; the rest of ``zoo.finetune``), in the regimes ``shots``
-    (name → training images a class) and ``full`` (``full_per_class`` a class). The fine-tuning
-    seed of a pre-training run is its place in ``pretrain_seeds``."""
+    and scores (``zoo.*``), every member pre-trained once a seed of ``pretrain_seeds`` on
+    ``images_per_class`` pool images a class for ``pretrain_epochs`` (the multi-domain expert
+    ``multidomain_epochs``), the ground truth at every rate of ``lrs``, ``epochs`` long (the
+    paper's 30; the rest of ``zoo.finetune``), in the regimes ``shots`` (name → training images a
+    class) and ``full`` (``full_per_class`` a class). The fine-tuning seed of a pre-training run
+    is its place in ``pretrain_seeds``. The default run's zoo (``zoo.*``) is a demonstration,
+    smaller in each of these."""
 
     section = "zoo_paper"
     params_file = SUITE_PARAMS
     pretrain_seeds: list[int] = key(ListOf(INDEX, distinct=True))
+    images_per_class: int = key(COUNT)
+    pretrain_epochs: int = key(COUNT)
+    multidomain_epochs: int = key(COUNT)
     shots: dict = key(MapOf(COUNT))
     full_per_class: int = key(COUNT)
+    lrs: list[float] = key(ListOf(POSITIVE))
     epochs: int = key(COUNT)
 
 
