@@ -7,9 +7,14 @@
 Clones the committed state of this repository, runs ``make install`` (timed, reported apart) and
 then ``dvc repro`` of the default pipeline (all three studies), timestamping every "Running
 stage" line DVC prints: a stage's time runs from its line to the next one (DVC's own hashing
-and lock writing included). Results: benchmarks/results/repro_profile.csv (one row a stage) and
-repro_profile.json (totals and the machine); with ``--suite``, suite_profile.csv and .json for
-``dvc repro suite/dvc.yaml`` after it. Run it with nothing else on the machine.
+and lock writing included). Each stage also reports (``REPRISE_STAGE_CLOCK``,
+:mod:`reprise.core.stage`) its start-up (the interpreter, imports and params, before its work)
+and its work, so every row splits into ``startup_seconds``, ``work_seconds`` and
+``dvc_seconds`` (the rest: DVC starting the command, hashing, writing the lock). Then it times
+``dvc exp run -S uot.tau1=0.5`` (what a changed selection knob reruns). Results:
+benchmarks/results/repro_profile.csv (one row a stage) and repro_profile.json (totals, shares,
+the experiment and the machine); with ``--suite``, suite_profile.csv and .json for ``dvc repro
+suite/dvc.yaml`` after it. Run it with nothing else on the machine.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from reprise.core.stage import CLOCK_ENV
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -58,12 +65,41 @@ def main() -> None:
     out = Path(args.out)
     runs = [([], out)] + ([(["suite/dvc.yaml"], out.with_name("suite_profile.csv"))] if args.suite else [])
     for targets, path in runs:
-        table, total = profiled(clone, env, targets, path.with_suffix(".log"))
+        clock = clone / "stage_clock.jsonl"
+        clock.unlink(missing_ok=True)
+        table, total = profiled(clone, {**env, CLOCK_ENV: str(clock)}, targets, path.with_suffix(".log"))
+        table = with_clock(table, clock)
         table.to_csv(path, index=False)
         summary = {"commit": commit, "install_seconds": install, "repro_seconds": total, "stages": len(table),
+                   "startup_seconds": round(table["startup_seconds"].sum(), 1), "work_seconds": round(table["work_seconds"].sum(), 1),
+                   "dvc_seconds": round(table["dvc_seconds"].sum(), 1),
+                   "startup_share": round(table["startup_seconds"].sum() / total, 3), "dvc_share": round(table["dvc_seconds"].sum() / total, 3),
                    "by_study_seconds": table.groupby("study")["seconds"].sum().round(1).to_dict(), "machine": machine}
+        if not targets:
+            summary["exp_run"] = experiment(clone, env, ["uot.tau1=0.5"])
         path.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
         print(json.dumps(summary, indent=2))
+
+
+def with_clock(table: pd.DataFrame, clock: Path) -> pd.DataFrame:
+    """``table`` with each stage's start-up and work from the stage clock, and DVC's share (the rest)."""
+    reported = pd.read_json(clock, lines=True) if clock.exists() else pd.DataFrame(columns=["stage", "argument", "startup_seconds", "work_seconds"])
+    reported["name"] = [s if a is None or pd.isna(a) else f"{s}@{a}" for s, a in zip(reported["stage"], reported["argument"])]
+    table = table.merge(reported[["name", "startup_seconds", "work_seconds"]], left_on="stage", right_on="name", how="left").drop(columns="name")
+    table[["startup_seconds", "work_seconds"]] = table[["startup_seconds", "work_seconds"]].fillna(0.0)
+    table["dvc_seconds"] = table["seconds"] - table["startup_seconds"] - table["work_seconds"]
+    return table.round(2)
+
+
+def experiment(clone: Path, env: dict, settings: list[str]) -> dict:
+    """``dvc exp run -S ...`` in ``clone``: its seconds and the stages it ran."""
+    start = time.perf_counter()
+    run = subprocess.run([str(clone / ".venv" / "bin" / "dvc"), "exp", "run", *(a for s in settings for a in ("-S", s))], cwd=clone, env=env,
+                         capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"dvc exp run {' '.join(settings)} failed ({run.returncode}):\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    return {"settings": settings, "seconds": round(seconds, 1), "stages": re.findall(r"Running stage '([^']+)'", run.stdout + run.stderr)}
 
 
 def profiled(clone: Path, env: dict, targets: list[str], log_path: Path) -> tuple[pd.DataFrame, float]:

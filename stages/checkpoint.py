@@ -4,10 +4,8 @@ checkpoint (``python -m stages.checkpoint <epoch>``; dvc.yaml runs one per ``che
 import sys
 
 from reprise.checkpoints.layout import checkpoint_study_dir
-from reprise.checkpoints.scoring import checkpoint_scores, with_scores
+from reprise.checkpoints.scoring import scored_study
 from reprise.checkpoints.settings import CheckpointSettings, study_settings
-from reprise.checkpoints.study import study_checkpoint
-from reprise.core.checkpoints import kept_checkpoint
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageTable, configure_loading
@@ -29,12 +27,9 @@ def main(p) -> None:
         raise InputError("usage: python -m stages.checkpoint <pre-training epoch>, an epoch of checkpoints.epochs")
     epoch = int(sys.argv[1])
     settings = study_settings(p.checkpoints, p.mode, p.real)
-    device = pick_device(p.device)
-    study = study_checkpoint(PRETRAIN_DIR, epoch, settings, device, jobs=p.jobs, mode=p.mode)
     pool = ImageTable.read(POOL_TABLE) if p.mode == "embedded" else None  # the pool it was pre-trained on; imported weights have none here
-    scores = checkpoint_scores(kept_checkpoint(PRETRAIN_DIR, epoch), settings, settings.seeds, device, source=pool,
-                               lgc_projection_dim=p.checkpoints.lgc_projection_dim, ds_min_count=p.checkpoints.ds_min_count)
-    study.seeds = with_scores(study.seeds, scores)
+    study = scored_study(PRETRAIN_DIR, epoch, settings, pick_device(p.device), jobs=p.jobs, mode=p.mode, source=pool,
+                         lgc_projection_dim=p.checkpoints.lgc_projection_dim, ds_min_count=p.checkpoints.ds_min_count)
     study.write(checkpoint_study_dir(epoch))
     print(study.seeds.to_string(index=False))
 

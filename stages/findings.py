@@ -1,8 +1,8 @@
 """findings: every study's findings in one table, results/findings.csv, and rendered as
-results/findings.md (the reports write them: testbed_report, zoo_paper_report and far_source_report of the
-suite, and the pipeline's checkpoint_report); the last stage of `make suite`."""
+results/findings.md (the suite's reports write them: testbed_report, zoo_paper_report, near_source_report
+and far_source_report); the last stage of `make suite`."""
 
-from reprise.checkpoints.layout import CHECKPOINT_RESULTS, FAR_SOURCE_RESULTS
+from reprise.checkpoints.layout import FAR_SOURCE_RESULTS, NEAR_SOURCE_RESULTS
 from reprise.core.artifacts import read_csv, write_csv, write_text
 from reprise.core.findings import collect, render_markdown
 from reprise.core.layout import FINDINGS, FINDINGS_TEXT
@@ -10,7 +10,7 @@ from reprise.core.stage import run_stage
 from reprise.reuse.suite.layout import RESULTS_DIR
 from reprise.zoo.layout import PAPER_ZOO_RESULTS
 
-STUDY_FINDINGS = (f"{RESULTS_DIR}/findings.csv", f"{PAPER_ZOO_RESULTS}/findings.csv", f"{CHECKPOINT_RESULTS}/findings.csv", f"{FAR_SOURCE_RESULTS}/findings.csv")
+STUDY_FINDINGS = (f"{RESULTS_DIR}/findings.csv", f"{PAPER_ZOO_RESULTS}/findings.csv", f"{NEAR_SOURCE_RESULTS}/findings.csv", f"{FAR_SOURCE_RESULTS}/findings.csv")
 READS = ()
 
 

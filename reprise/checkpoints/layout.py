@@ -5,11 +5,13 @@ from __future__ import annotations
 
 CHECKPOINT_STUDY_DIR = "data/checkpoints"       # epoch_<N>/ per studied pre-training checkpoint
 CHECKPOINT_RESULTS = "results/checkpoints"      # metrics.json, summary.md, series CSVs, figures
+NEAR_SOURCE_STUDY_DIR = "data/near_source"      # the suite's study of the same run at full size: epoch_<N>/ as above
+NEAR_SOURCE_RESULTS = "results/near_source"     # its report, as results/checkpoints
 
 
-def checkpoint_study_dir(epoch: int) -> str:
-    """One studied checkpoint's artifacts; N is not zero-padded, as ``dvc.yaml``'s ``epoch_${item}``."""
-    return f"{CHECKPOINT_STUDY_DIR}/epoch_{int(epoch)}"
+def checkpoint_study_dir(epoch: int, root: str = CHECKPOINT_STUDY_DIR) -> str:
+    """One studied checkpoint's artifacts under ``root``; N is not zero-padded, as ``dvc.yaml``'s ``epoch_${item}``."""
+    return f"{root}/epoch_{int(epoch)}"
 
 FAR_SOURCE_PRETRAIN_DIR = "data/far_source/pretrain"  # <pretrain_seed>/<source>/: checkpoints and the source table
 FAR_SOURCE_STUDY_DIR = "data/far_source/study"        # epoch_<N>.csv: every (source, pre-training run) at that checkpoint

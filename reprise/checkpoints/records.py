@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reprise.checkpoints.layout import checkpoint_study_dir
+from reprise.checkpoints.layout import CHECKPOINT_STUDY_DIR, checkpoint_study_dir
 from reprise.core.artifacts import read_csv, read_npy, read_parquet, write_csv, write_npy, write_parquet
 
 
@@ -59,6 +59,6 @@ class CheckpointStudy:
         )
 
 
-def read_studies(epochs: list[int]) -> dict[int, CheckpointStudy]:
-    """The study of every epoch (a missing one is an :class:`~reprise.core.errors.InputError`)."""
-    return {epoch: CheckpointStudy.read(checkpoint_study_dir(epoch)) for epoch in epochs}
+def read_studies(epochs: list[int], root: str = CHECKPOINT_STUDY_DIR) -> dict[int, CheckpointStudy]:
+    """The study of every epoch under ``root`` (a missing one is an :class:`~reprise.core.errors.InputError`)."""
+    return {epoch: CheckpointStudy.read(checkpoint_study_dir(epoch, root)) for epoch in epochs}

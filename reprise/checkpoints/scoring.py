@@ -16,8 +16,10 @@ import pandas as pd
 import torch
 
 from reprise.checkpoints.far_source import SOURCE_TABLE, finetune_seed
+from reprise.checkpoints.records import CheckpointStudy
 from reprise.checkpoints.settings import FarSourceSettings, StudySettings
 from reprise.checkpoints.splits import seed_split
+from reprise.checkpoints.study import study_checkpoint
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
 from reprise.core.images import ImageTable
 from reprise.transferability.on_model import model_scores, source_class_means
@@ -41,6 +43,18 @@ def checkpoint_scores(path: str | Path, settings: StudySettings, seeds, device: 
                              lgc_projection_dim=lgc_projection_dim, seed=int(seed), ds_min_count=ds_min_count)
         rows += [{"seed": int(seed), **row} for row in found if row["score"] not in CHECKPOINT_SCORES_UNDEFINED]
     return pd.DataFrame(rows)
+
+
+def scored_study(pretrain_dir: str, epoch: int, settings: StudySettings, device: torch.device, *, jobs, mode: str, source: ImageTable | None,
+                 lgc_projection_dim: int, ds_min_count: int) -> CheckpointStudy:
+    """The whole study of the checkpoint kept at ``epoch`` under ``pretrain_dir``: FE, FT and the
+    spectral parts (:func:`reprise.checkpoints.study.study_checkpoint`), then every score on
+    each seed's training split (:func:`checkpoint_scores`) joined to the seed's row."""
+    study = study_checkpoint(pretrain_dir, epoch, settings, device, jobs=jobs, mode=mode)
+    scores = checkpoint_scores(kept_checkpoint(pretrain_dir, epoch), settings, settings.seeds, device, source=source,
+                               lgc_projection_dim=lgc_projection_dim, ds_min_count=ds_min_count)
+    study.seeds = with_scores(study.seeds, scores)
+    return study
 
 
 def with_scores(seeds: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:

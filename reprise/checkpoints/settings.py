@@ -4,14 +4,14 @@ report stage reads it too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reprise.core.errors import InputError
 from reprise.core.schema import COUNT, INDEX, MOMENTUM, NON_NEGATIVE, POSITIVE, ByMode, Choice, ListOf, MapOf, Nullable, Real, Section, Text
 from reprise.core.settings import SectionSettings, key, nested
 
 REAL_TARGET = "target"  # checkpoints.target: real mode's own target, from the real params
-SUITE_PARAMS = "suite/params.yaml"  # the far-source experiment's section lives with the suite's
+SUITE_PARAMS = "suite/params.yaml"  # the near- and far-source experiments' sections live with the suite's
 SOURCE = Section({"concepts": ListOf(Text(), distinct=True), "label_noise": Real(0, 1, low_closed=True)})  # concepts: the pool's judge
 
 
@@ -92,6 +92,28 @@ def study_settings(c, mode: str, real=None) -> StudySettings:
         labels_per_class=c.labels_per_class, test_per_class=c.test_per_class, seeds=tuple(c.seeds), classifier=c.classifier,
         finetune=c.finetune, spectral_threshold=c.spectral_threshold, embedding_points=c.embedding_points,
     )
+
+
+@dataclass(frozen=True)
+class NearSourceSettings(SectionSettings):
+    """The checkpoint study at its full embedded size (suite/dvc.yaml): the default run's own
+    pre-training run (the whole pool, a near source: it holds the target's concept) studied at
+    ``epochs`` with ``seeds``, fine-tuning ``finetune_epochs`` long; everything else as the
+    ``checkpoints`` section. The default run's study is the same, smaller."""
+
+    section = "near_source"
+    params_file = SUITE_PARAMS
+    epochs: list[int] = key(ListOf(INDEX, distinct=True), convert=sorted)
+    seeds: list[int] = key(ListOf(INDEX, distinct=True))
+    finetune_epochs: int = key(COUNT)
+
+
+def near_source_study(c, near: NearSourceSettings) -> StudySettings:
+    """The settings of the suite's near-source study: the embedded ``checkpoints`` section ``c``
+    with ``near``'s seeds and fine-tuning length."""
+    f = c.finetune
+    return replace(study_settings(c, "embedded"), seeds=tuple(near.seeds), finetune=StudyFinetuneSettings(
+        epochs=near.finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ TINY_SUITE = {"testbed": {
 }, "far_source": {
     "sources": {"greek": {"concepts": ["greek_lower"], "label_noise": 0.0}, "greek_noisy": {"concepts": ["greek_lower"], "label_noise": 0.5}},
     "images_per_class": 4, "epochs": 3, "checkpoints": [1, 3], "pretrain_seeds": [0, 1], "finetune_epochs": 1,
-}, "zoo_paper": {"pretrain_seeds": [0, 1], "shots": {"2-shot": 2, "3-shot": 3}, "full_per_class": 5, "epochs": 2}}
+}, "near_source": {"epochs": [1, 2], "seeds": [0, 1], "finetune_epochs": 1},
+   "zoo_paper": {"pretrain_seeds": [0, 1], "images_per_class": 6, "pretrain_epochs": 1, "multidomain_epochs": 1, "shots": {"2-shot": 2, "3-shot": 3},
+                 "full_per_class": 5, "lrs": [0.01, 0.001], "epochs": 2}}
 
 
 def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(tiny_repo, tmp_path):
@@ -70,11 +72,14 @@ def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(ti
     uot_random = findings[(findings["comparison"] == "UOT − random") & (findings["setting"].str.startswith("Table 1,"))]
     assert set(uot_random["target"]) == {"mnist", "latin_upper"} and set(uot_random["runs"]) == {4} and set(uot_random["pretrain_runs"]) == {2}
     assert "UOT − random" in (root / "results" / "findings.md").read_text()
+    near = pd.read_csv(root / "results" / "near_source" / "seeds.csv")  # the checkpoint study of the default run's pre-training, the suite's seeds
+    assert len(near) == 2 * 2 and set(near["epoch"]) == {1, 2} and set(near["seed"]) == {0, 1}
     far = pd.read_csv(root / "results" / "far_source" / "seeds.csv")
     assert len(far) == 2 * 2 * 2 and set(far["epoch"]) == {1, 3} and set(far["seed"]) == {0, 1}  # sources, runs, checkpoints; a seed a run
     assert far[["source_train_top1", "source_val_top1", "fe_top1", "ft_top1", "fm_top1", "fr_top1"]].stack().between(0, 100).all()
     far_found = findings[findings["setting"].str.startswith("source greek")]  # the far-source claims, over the two pre-training runs
     assert len(far_found) == 2 * 4 and set(far_found["pretrain_runs"]) == {2} and (far_found["study"] == "checkpoints").all()
+    assert (findings["study"] == "checkpoints").sum() > len(far_found)  # and the near-source study's
     zoo = pd.read_csv(root / "results" / "zoo_paper" / "accuracy.csv")  # the tiny zoo's 4 members, 2 targets, 3 regimes, 2 rates, 2 runs
     assert list(zoo.columns[:8]) == ["member", "target", "regime", "epochs", "pretrain_seed", "seed", "lr", "val_top1"]
     assert len(zoo) == 4 * 2 * 3 * 2 * 2 and set(zoo["regime"]) == {"full", "2-shot", "3-shot"} and set(zoo["epochs"]) == {2}
