@@ -14,6 +14,7 @@ with one process per GPU (NCCL). Without a GPU it says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import copy
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,29 @@ def check_cuda_paths(device: torch.device, small: bool) -> None:
                              seed=0, device=device, test=target.test, progress=False)
         line("loader+channels-last+bf16 fine-tuning", bool(np.isfinite(log["target_loss"]).all()),
              f"2 epochs in {time.perf_counter() - start:.1f} s, loss {log['target_loss'].iloc[0]:.3f} -> {log['target_loss'].iloc[-1]:.3f}, test top-1 {log['test_acc'].iloc[-1]:.3f}")
+
+
+def check_optimizers(device: torch.device, small: bool) -> None:
+    """Reprise's SGD (Nesterov) and Adam against torch.optim's on the device (its foreach kernels
+    on CUDA, so equal up to rounding rather than bit for bit): 20 steps of a small network."""
+    from reprise.core.optimizers import SGD, Adam
+
+    for name, ours, theirs in (("SGD", lambda p: SGD(p, lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True),
+                                lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)),
+                               ("Adam", lambda p: Adam(p, lr=0.01), lambda p: torch.optim.Adam(p, lr=0.01))):
+        torch.manual_seed(0)
+        first = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10)).to(device)
+        second = copy.deepcopy(first)
+        steppers = [(first, ours(first.parameters())), (second, theirs(second.parameters()))]
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(20):
+            x, y = torch.randn(32, 64, generator=generator).to(device), torch.randint(0, 10, (32,), generator=generator).to(device)
+            for model, optimizer in steppers:
+                optimizer.zero_grad(set_to_none=True)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        gap = max(float((a.detach() - b.detach()).abs().max()) for a, b in zip(first.parameters(), second.parameters()))
+        line(f"Reprise {name} on {device.type}", gap < 1e-4, f"largest difference from torch.optim.{name} after 20 steps {gap:.2g}")
 
 
 def check_solver(device: torch.device, small: bool) -> None:
@@ -184,7 +208,7 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"gpu_check on {torch.cuda.device_count() if device.type == 'cuda' else 0} x {name}, torch {torch.__version__}", flush=True)
     failed = 0
-    for check in (check_cuda_paths, check_solver, check_kmeans, check_ddp):
+    for check in (check_cuda_paths, check_optimizers, check_solver, check_kmeans, check_ddp):
         try:
             check(device, args.small)
         except Exception as exc:  # one line per check, whatever breaks

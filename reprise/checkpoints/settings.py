@@ -4,7 +4,7 @@ report stage reads it too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from reprise.core.errors import InputError
 from reprise.core.schema import COUNT, INDEX, MOMENTUM, NON_NEGATIVE, POSITIVE, ByMode, Choice, ListOf, MapOf, Nullable, Real, Section, Text
@@ -110,10 +110,15 @@ class NearSourceSettings(SectionSettings):
 
 def near_source_study(c, near: NearSourceSettings) -> StudySettings:
     """The settings of the suite's near-source study: the embedded ``checkpoints`` section ``c``
-    with ``near``'s seeds and fine-tuning length."""
+    (its target, classifiers, fine-tuning recipe, spectral threshold and embedding) with
+    ``near``'s seeds and fine-tuning length."""
+    if c.target == REAL_TARGET:
+        raise InputError("the near-source study runs on an embedded target; set checkpoints.target to mnist or digits")
     f = c.finetune
-    return replace(study_settings(c, "embedded"), seeds=tuple(near.seeds), finetune=StudyFinetuneSettings(
-        epochs=near.finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay))
+    finetune = StudyFinetuneSettings(epochs=near.finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay)
+    return StudySettings(target=c.target, target_dirs=None, labels_per_class=c.labels_per_class, test_per_class=c.test_per_class,
+                         seeds=tuple(near.seeds), classifier=c.classifier, finetune=finetune, spectral_threshold=c.spectral_threshold,
+                         embedding_points=c.embedding_points)
 
 
 @dataclass(frozen=True)
