@@ -37,3 +37,20 @@ def test_a_warning_while_a_bar_is_drawn_clears_the_bar_first(capsys):
     err = capsys.readouterr().err
     assert "warning: the solver stopped at max_iter\n" in err
     assert "]warning" not in err, repr(err)  # not appended to the bar's text
+
+
+def test_a_stage_reports_its_start_up_and_its_work_to_the_clock_file(tmp_path, monkeypatch):
+    """benchmarks/repro_profile.py splits each stage's time with these lines."""
+    import json
+    import time
+
+    from reprise.core.stage import CLOCK_ENV
+
+    shutil.copy(REPO_PARAMS, tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CLOCK_ENV, str(tmp_path / "clock.jsonl"))
+    monkeypatch.setenv("REPRISE_CORES_DIR", str(tmp_path / "cores"))
+    monkeypatch.setattr("sys.argv", ["stage", "reuse"])
+    run_stage(lambda params: time.sleep(0.2), {"reuse": ()})
+    line = json.loads((tmp_path / "clock.jsonl").read_text())
+    assert line["argument"] == "reuse" and line["work_seconds"] >= 0.2 and line["startup_seconds"] > 0
