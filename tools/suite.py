@@ -117,6 +117,7 @@ def record(timings: pd.DataFrame, stage: str, rows: int, seconds: float) -> pd.D
     machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
     row = pd.DataFrame([{"stage": stage, "rows": rows, "seconds": round(seconds, 1), "machine": machine}])
     timings = pd.concat([timings[timings["stage"] != stage], row], ignore_index=True)
+    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     temporary = TIMINGS.with_suffix(".tmp")
     timings.to_csv(temporary, index=False)
     temporary.replace(TIMINGS)

@@ -23,29 +23,6 @@ def real_world(tmp_path_factory):
     return root
 
 
-def test_real_mode_pipeline_runs_end_to_end(real_world, tmp_path):
-    repo = make_repo(tmp_path / "repo", real_params(real_world))
-    run = dvc(repo, "repro", "evaluate")
-    assert set(stages_run(run.stdout)) == CORE_STAGES
-    metrics = json.loads((repo / "results/metrics.json").read_text())
-    assert metrics["selection"]["units_selected"] == 2 and metrics["selection"]["images_selected"] == 10
-    checkpoint = torch.load(repo / "data/pretrain/epoch_000.pt", weights_only=False)
-    assert checkpoint["arch"] == "resnet18" and checkpoint["image"]["size"] == 64
-    assert checkpoint["source_head"]["weight"].shape == (1000, 512)  # the file's fc, for LEEP and NCE
-    features = np.load(repo / "data/features/pool.npy")
-    assert features.shape == (20, 512)
-    # the fine-tuned model, exported as torchvision's own state dict, predicts as Reprise's copy does
-    from reprise.core.checkpoints import linear_head, load_backbone
-    from reprise.core.images import ImageTable
-
-    backbone, spec, tuned = load_backbone(repo / "data/finetune/reuse/model.pt")
-    x = next(ImageTable.read(repo / "data/target/test").batches(spec, 6))[0]
-    plain = torchvision.models.resnet18(num_classes=2)
-    plain.load_state_dict(torch.load(repo / "data/finetune/reuse/torchvision.pt", weights_only=True))
-    with torch.no_grad():
-        torch.testing.assert_close(plain.eval()(x), linear_head(tuned["target_head"])(backbone(x)))
-
-
 def corrupt(world, tmp_path, how: str):
     broken = tmp_path / "broken"
     image_folder(broken, classes=2, per_class=2, seed=3)
@@ -135,7 +112,8 @@ def quick_start(world, root) -> dict:
 
 def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_world, tmp_path):
     """The documented real-mode params file (paths set, one epoch): `dvc repro` runs every stage of
-    all three studies. The folders and the weights file are DVC dependencies: a new class folder,
+    all three studies, the imported weights' own head kept and the fine-tuned model exported as
+    torchvision's state dict. The folders and the weights file are DVC dependencies: a new class folder,
     a replaced image or other weights at the same path make `dvc status` name what they affect."""
     inputs = tmp_path / "inputs"
     shutil.copytree(real_world, inputs)
@@ -146,6 +124,22 @@ def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_w
                           "checkpoint@0", "checkpoint_report"} == stages
     assert "up to date" in dvc(repo, "status").stdout
     assert json.loads((repo / "results/live/finetune_reuse/metrics.json").read_text())["step"] == 0  # one epoch, through DVCLive
+    metrics = json.loads((repo / "results/metrics.json").read_text())
+    assert metrics["selection"]["units_selected"] == 2 and metrics["selection"]["images_selected"] == 10
+    checkpoint = torch.load(repo / "data/pretrain/epoch_000.pt", weights_only=False)
+    assert checkpoint["arch"] == "resnet18" and checkpoint["image"]["size"] == 64
+    assert checkpoint["source_head"]["weight"].shape == (1000, 512)  # the file's fc, for LEEP and NCE
+    assert np.load(repo / "data/features/pool.npy").shape == (20, 512)
+    # the fine-tuned model, exported as torchvision's own state dict, predicts as Reprise's copy does
+    from reprise.core.checkpoints import linear_head, load_backbone
+    from reprise.core.images import ImageTable
+
+    backbone, spec, tuned = load_backbone(repo / "data/finetune/reuse/model.pt")
+    x = next(ImageTable.read(repo / "data/target/test").batches(spec, 6))[0]
+    plain = torchvision.models.resnet18(num_classes=2)
+    plain.load_state_dict(torch.load(repo / "data/finetune/reuse/torchvision.pt", weights_only=True))
+    with torch.no_grad():
+        torch.testing.assert_close(plain.eval()(x), linear_head(tuned["target_head"])(backbone(x)))
 
     shutil.copytree(inputs / "source" / "class_0", inputs / "source" / "class_9")
     image = next((inputs / "test" / "class_1").glob("*.png"))

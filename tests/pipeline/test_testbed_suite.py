@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline_utils import REPO, dvc, env, stages_run
+from pipeline_utils import REPO, TINY, dvc, env, git, make_repo, stages_run
 
-pytestmark = pytest.mark.xdist_group("tiny_repo")
+pytestmark = pytest.mark.xdist_group("suite")  # its own repository, beside the default pipeline's tests
 
 TINY_SUITE = {"testbed": {
     "targets": {"mnist": {"labels_per_class": 4, "test_per_class": 5, "elastic_alpha": 0},
@@ -30,12 +30,22 @@ TINY_SUITE = {"testbed": {
                  "full_per_class": 5, "lrs": [0.01, 0.001], "epochs": 2}}
 
 
-def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(tiny_repo, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(tiny_repo, root, symlinks=True)
-    shutil.copytree(REPO / "suite", root / "suite", ignore=shutil.ignore_patterns("dvc.lock"))  # the other tests' copies leave the suite out
+@pytest.fixture(scope="module")
+def suite_repo(tmp_path_factory):
+    """The tiny pipeline with what the suite reads from it (the world and the pre-training run),
+    and the suite with TINY_SUITE's params."""
+    root = make_repo(tmp_path_factory.mktemp("suite") / "repo", TINY)
+    shutil.copytree(REPO / "suite", root / "suite", ignore=shutil.ignore_patterns("dvc.lock"))  # make_repo leaves the suite out
     (root / "suite" / "params.yaml").write_text(yaml.safe_dump(TINY_SUITE, sort_keys=False))
-    assert "testbed" not in " ".join(stages_run(dvc(root, "repro").stdout))  # the default run leaves the suite alone
+    assert "testbed" not in dvc(root, "stage", "list").stdout  # `dvc repro` (dvc.yaml) leaves the suite alone
+    dvc(root, "repro", "pretrain")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "world and pre-training")
+    return root
+
+
+def test_the_suite_runs_every_experiment_paired_by_seed_and_reports_intervals(suite_repo):
+    root = suite_repo
     shutil.copytree(REPO / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run([sys.executable, "tools/suite.py"], cwd=root, env=env(), capture_output=True, text=True)  # make suite
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from reprise.checkpoints.findings import checkpoint_findings
 from reprise.core.findings import collect, verdict
@@ -81,7 +82,8 @@ def test_markers_inside_code_are_text():
 def test_a_block_in_a_list_item_keeps_its_indentation():
     text = "- item:\n\n  <!-- generated: param key=checkpoints.seeds -->\n  <!-- end generated -->\n"
     new, changed = render(text, "x.md")
-    assert "\n  0, 1, 2\n  <!-- end generated -->" in new and len(changed) == 1
+    seeds = ", ".join(str(seed) for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["checkpoints"]["seeds"])
+    assert f"\n  {seeds}\n  <!-- end generated -->" in new and len(changed) == 1
 
 
 def test_a_generator_that_cannot_read_its_file_names_the_block():
