@@ -16,6 +16,21 @@ if "PYTEST_XDIST_WORKER" in os.environ:
     torch.set_num_threads(1)
 
 
+FIRST_GROUPS = ("tiny_repo", "suite")  # the two longest xdist groups: the default pipeline's tests and the suite's
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The two longest groups first, one after the other: pytest-xdist's ``loadgroup`` hands the
+    first work units out one a worker, so each worker starts on one of them and the rest is
+    shared out as they finish (collected in file order, the two could land on one worker)."""
+    def rank(item) -> int:
+        marker = item.get_closest_marker("xdist_group")
+        group = (marker.args[0] if marker.args else marker.kwargs.get("name")) if marker else None
+        return FIRST_GROUPS.index(group) if group in FIRST_GROUPS else len(FIRST_GROUPS)
+
+    items.sort(key=rank)
+
+
 def shared_dir() -> Path | None:
     candidates = [os.environ.get("REPRISE_SHARED"), REPO.parent / "shared", "/work/shared"]
     for candidate in candidates:

@@ -4,8 +4,8 @@ with the same weights as an uninterrupted run (bit-identical on the CPU).
 
 The state lives in a folder of its own under ``data/resume/`` (no stage's output: DVC removes a
 stage's outputs before it reruns) and is keyed by a digest of everything the run depends on
-(its settings, the starting weights, the images' index and pixels): a state saved under another
-key is never resumed, and a finished run removes its folder. What a state holds: the models,
+(its settings, the starting weights, the images' index and pixels, and the format of the saved
+state): a state saved under another key is never resumed, and a finished run removes its folder. What a state holds: the models,
 optimiser and schedule, the epoch log, every random generator (the loop's own, torch's, NumPy's
 and Python's) and the loop's data streams at the epoch boundary.
 """
@@ -25,6 +25,7 @@ from reprise.core.artifacts import atomic_path
 from reprise.core.images import ImageTable
 
 STATE_FILE = "state.pt"
+STATE_FORMAT = 2  # part of every key: 2, the optimisers of reprise.core.optimizers (1: torch.optim's state dicts, never resumed now)
 
 
 def run_key(settings: dict, *parts) -> str:
@@ -60,7 +61,7 @@ class Resumable:
 
     def __init__(self, folder: str | Path | None, settings: dict, *inputs) -> None:
         self.folder = None if folder is None else Path(folder)
-        self.key = None if folder is None else run_key(settings, *inputs)
+        self.key = None if folder is None else run_key({**settings, "state_format": STATE_FORMAT}, *inputs)
 
     def load(self) -> dict | None:
         """The last saved state of this run, or None: nothing saved, or saved by another run,
