@@ -3,7 +3,6 @@
     python benchmarks/repro_profile.py                  # clones this repository into /tmp/reprise-fresh
     python benchmarks/repro_profile.py --keep-venv      # reuse the clone's .venv from a previous run
     python benchmarks/repro_profile.py --suite          # then `make suite` (the testbed suite) in the same clone
-    python benchmarks/repro_profile.py --test           # first `make test` in the clean clone, as CI (test_seconds)
 
 Clones the committed state of this repository, runs ``make install`` (timed, reported apart) and
 then ``dvc repro`` of the default pipeline (all three studies), timestamping every "Running
@@ -43,7 +42,6 @@ def main() -> None:
     parser.add_argument("--clone", default="/tmp/reprise-fresh", help="where to clone (emptied first)")
     parser.add_argument("--keep-venv", action="store_true", help="keep the .venv of an earlier clone in that place")
     parser.add_argument("--suite", action="store_true", help="then run the testbed suite in the same clone (suite_profile.*)")
-    parser.add_argument("--test", action="store_true", help="first run make test in the clean clone (test_seconds in repro_profile.json)")
     parser.add_argument("--out", default=str(HERE / "results" / "repro_profile.csv"))
     args = parser.parse_args()
     clone = Path(args.clone)
@@ -64,7 +62,6 @@ def main() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": f"{clone / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("VIRTUAL_ENV", None)
     machine = {"node": platform.node(), "cpu": platform.processor() or platform.machine(), "cores": len(os.sched_getaffinity(0))}
-    tested = test_time(clone, env) if args.test else None  # a clean clone, as CI runs it
     out = Path(args.out)
     runs = [([], out)] + ([(["suite/dvc.yaml"], out.with_name("suite_profile.csv"))] if args.suite else [])
     for targets, path in runs:
@@ -80,8 +77,6 @@ def main() -> None:
                    "by_study_seconds": table.groupby("study")["seconds"].sum().round(1).to_dict(), "machine": machine}
         if not targets:
             summary["exp_run"] = experiment(clone, env, ["uot.tau1=0.5"])
-            if tested is not None:
-                summary["test_seconds"] = round(tested, 1)
         path.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
         print(json.dumps(summary, indent=2))
 
@@ -94,15 +89,6 @@ def with_clock(table: pd.DataFrame, clock: Path) -> pd.DataFrame:
     table[["startup_seconds", "work_seconds"]] = table[["startup_seconds", "work_seconds"]].fillna(0.0)
     table["dvc_seconds"] = table["seconds"] - table["startup_seconds"] - table["work_seconds"]
     return table.round(2)
-
-
-def test_time(clone: Path, env: dict) -> float:
-    """``make test`` in ``clone`` (the README's test command, as CI runs it): its seconds."""
-    start = time.perf_counter()
-    run = subprocess.run(["make", "test"], cwd=clone, env=env, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise SystemExit(f"make test failed ({run.returncode}):\n{run.stdout[-3000:]}")
-    return time.perf_counter() - start
 
 
 def experiment(clone: Path, env: dict, settings: list[str]) -> dict:
@@ -138,11 +124,12 @@ def profiled(clone: Path, env: dict, targets: list[str], log_path: Path) -> tupl
 
 
 def _study(stage: str) -> str:
-    if "testbed" in stage or stage.endswith("findings"):
+    name = stage.split(":")[-1]  # the suite's stages print as suite/dvc.yaml:<name>
+    if name.startswith("testbed") or name == "findings":
         return "testbed suite"
-    if stage.startswith("zoo"):
+    if name.startswith("zoo"):
         return "model selection (zoo)"
-    if stage.startswith("checkpoint"):
+    if name.startswith(("checkpoint", "near_source", "far_source")):
         return "checkpoint study"
     return "data reuse"
 
