@@ -84,11 +84,20 @@ def main() -> None:
 def with_clock(table: pd.DataFrame, clock: Path) -> pd.DataFrame:
     """``table`` with each stage's start-up and work from the stage clock, and DVC's share (the rest)."""
     reported = pd.read_json(clock, lines=True) if clock.exists() else pd.DataFrame(columns=["stage", "argument", "startup_seconds", "work_seconds"])
-    reported["name"] = [s if a is None or pd.isna(a) else f"{s}@{a}" for s, a in zip(reported["stage"], reported["argument"])]
+    stages = set(table["stage"])
+    reported["name"] = [_stage_name(s, a, stages) for s, a in zip(reported["stage"], reported["argument"])]
     table = table.merge(reported[["name", "startup_seconds", "work_seconds"]], left_on="stage", right_on="name", how="left").drop(columns="name")
     table[["startup_seconds", "work_seconds"]] = table[["startup_seconds", "work_seconds"]].fillna(0.0)
     table["dvc_seconds"] = table["seconds"] - table["startup_seconds"] - table["work_seconds"]
     return table.round(2)
+
+
+def _stage_name(script: str, argument, stages: set[str]) -> str:
+    """The DVC stage a clock line comes from: ``<script>@<argument>`` for a foreach stage,
+    ``<script>_<argument>`` for the stages of one script (``finetune_reuse``), else ``<script>``."""
+    if argument is None or pd.isna(argument):
+        return script
+    return next((name for name in (f"{script}@{argument}", f"{script}_{argument}") if name in stages), f"{script}@{argument}")
 
 
 def experiment(clone: Path, env: dict, settings: list[str]) -> dict:
