@@ -7,7 +7,7 @@ import sys
 
 from reprise.checkpoints.layout import NEAR_SOURCE_STUDY_DIR, checkpoint_study_dir
 from reprise.checkpoints.scoring import scored_study
-from reprise.checkpoints.settings import CheckpointSettings, NearSourceSettings, near_source_study
+from reprise.checkpoints.settings import CheckpointSettings, NearSourceSettings, embedded_study
 from reprise.core.device import pick_device
 from reprise.core.errors import InputError
 from reprise.core.images import ImageTable
@@ -27,7 +27,9 @@ def main(p) -> None:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit() or int(sys.argv[1]) not in near.epochs:
         raise InputError(f"usage: python -m stages.near_source EPOCH, an epoch of near_source.epochs {near.epochs}")
     epoch = int(sys.argv[1])
-    study = scored_study(PRETRAIN_DIR, epoch, near_source_study(p.checkpoints, near), pick_device(p.device), jobs=p.jobs, mode="embedded",
+    settings = embedded_study(p.checkpoints, seeds=near.seeds, finetune_epochs=near.finetune_epochs, embedding_points=p.checkpoints.embedding_points,
+                              experiment="near-source study")
+    study = scored_study(PRETRAIN_DIR, epoch, settings, pick_device(p.device), jobs=p.jobs, mode="embedded",
                          source=ImageTable.read(POOL_TABLE), lgc_projection_dim=p.checkpoints.lgc_projection_dim,
                          ds_min_count=p.checkpoints.ds_min_count)
     study.write(checkpoint_study_dir(epoch, NEAR_SOURCE_STUDY_DIR))

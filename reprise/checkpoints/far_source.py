@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from reprise.checkpoints.settings import REAL_TARGET, FarSourceSettings, StudyFinetuneSettings, StudySettings
+from reprise.checkpoints.settings import FarSourceSettings, StudySettings, embedded_study
 from reprise.checkpoints.study import study_fe, study_ft, study_part
 from reprise.core.accuracy import accuracy
 from reprise.core.checkpoints import kept_checkpoint, load_backbone
@@ -81,16 +81,10 @@ def held_out(pool_val: ImageTable, source: ImageTable) -> ImageTable:
 
 
 def far_source_study(c, finetune_epochs: int) -> StudySettings:
-    """The checkpoint study's settings for the far-source runs, from the ``checkpoints`` section
-    ``c`` (its embedded target, classifiers, fine-tuning recipe and spectral threshold), with
+    """The checkpoint study's settings for the far-source runs (:func:`reprise.checkpoints.settings.embedded_study`),
     fine-tuning ``finetune_epochs`` long; the seeds are the runs' own (:func:`finetune_seed`) and
     nothing is embedded."""
-    if c.target == REAL_TARGET:
-        raise InputError("the far-source experiment runs on an embedded target; set checkpoints.target to mnist or digits")
-    f = c.finetune
-    finetune = StudyFinetuneSettings(epochs=finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay)
-    return StudySettings(target=c.target, target_dirs=None, labels_per_class=c.labels_per_class, test_per_class=c.test_per_class, seeds=(),
-                         classifier=c.classifier, finetune=finetune, spectral_threshold=c.spectral_threshold, embedding_points=0)
+    return embedded_study(c, seeds=(), finetune_epochs=finetune_epochs, embedding_points=0, experiment="far-source experiment")
 
 
 def finetune_seed(cfg: FarSourceSettings, pretrain_seed: int) -> int:

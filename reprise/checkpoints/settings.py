@@ -108,17 +108,17 @@ class NearSourceSettings(SectionSettings):
     finetune_epochs: int = key(COUNT)
 
 
-def near_source_study(c, near: NearSourceSettings) -> StudySettings:
-    """The settings of the suite's near-source study: the embedded ``checkpoints`` section ``c``
-    (its target, classifiers, fine-tuning recipe, spectral threshold and embedding) with
-    ``near``'s seeds and fine-tuning length."""
+def embedded_study(c, *, seeds, finetune_epochs: int, embedding_points: int, experiment: str) -> StudySettings:
+    """A suite experiment's study settings: the embedded ``checkpoints`` section ``c`` (its target,
+    classifiers, fine-tuning recipe and spectral threshold) with the experiment's ``seeds``,
+    fine-tuning length and t-SNE points (0: none)."""
     if c.target == REAL_TARGET:
-        raise InputError("the near-source study runs on an embedded target; set checkpoints.target to mnist or digits")
+        raise InputError(f"the {experiment} runs on an embedded target; set checkpoints.target to mnist or digits")
     f = c.finetune
-    finetune = StudyFinetuneSettings(epochs=near.finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay)
+    finetune = StudyFinetuneSettings(epochs=finetune_epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay)
     return StudySettings(target=c.target, target_dirs=None, labels_per_class=c.labels_per_class, test_per_class=c.test_per_class,
-                         seeds=tuple(near.seeds), classifier=c.classifier, finetune=finetune, spectral_threshold=c.spectral_threshold,
-                         embedding_points=c.embedding_points)
+                         seeds=tuple(seeds), classifier=c.classifier, finetune=finetune, spectral_threshold=c.spectral_threshold,
+                         embedding_points=embedding_points)
 
 
 @dataclass(frozen=True)
