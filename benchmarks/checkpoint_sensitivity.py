@@ -14,7 +14,7 @@ committed default run), not rerun. Each experiment's `results/checkpoints/metric
 goes to benchmarks/results/checkpoint_sensitivity.csv and is printed as a table, and every
 seed's FE and FT top-1 at every checkpoint (read back from the DVC cache through the experiment's
 dvc.lock) goes to benchmarks/results/checkpoint_sensitivity_seeds.csv, with the columns
-``experiment, target, setting, method, seed, top1`` of ``python -m reprise compare`` (experiment:
+``experiment, target, setting, method, seed, top1`` of ``reprise compare`` (experiment:
 the experiment's name; method: ``FE@<epoch>``, ``FT@<epoch>``). ``--keep`` reuses an experiment of the same name that an earlier,
 interrupted run left (`dvc exp list`).
 """

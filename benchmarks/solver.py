@@ -10,7 +10,7 @@ ResNet-18, from ../shared/paper-class-means), ``100000x200``, ``1000000x200`` an
 
 Each measurement is a fresh process, timed from its start to its exit (interpreter, imports,
 reading the features, the cost, the solve and writing the scores to Parquet), with its peak
-resident memory: Reprise is its command line, ``python -m reprise score``; POT is
+resident memory: Reprise is its command line, ``reprise score``; POT is
 ``ot.unbalanced.sinkhorn_knopp_unbalanced`` on the float64 cost it needs, in a script that reads
 and writes the same files. Both stop at a relative change of 1e-6 between iterations (POT's
 criterion on its scalings u, v; Reprise's on their logarithms). POT is not run where its cost

@@ -7,7 +7,7 @@ params.yaml: fixed before any measurement, so that no choice reads a test set).
 Run after ``dvc repro`` (it reuses the pre-trained backbone and the pool's class means):
 
     python benchmarks/testbed_design.py [--seeds 6] [--workers 2] [--out benchmarks/results/testbed_design.csv]
-    python -m reprise compare benchmarks/results/testbed_design.csv --against random none
+    reprise compare benchmarks/results/testbed_design.csv --against random none
     python benchmarks/testbed_design.py --seeds 10 --only latin_upper:16 cyrillic_lower:16 \
         --out benchmarks/results/testbed_design_10_seeds.csv   # the chosen targets at 10 seeds
 

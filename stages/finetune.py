@@ -43,7 +43,8 @@ def main(p) -> None:
         source, labelled, relationship = reused.source, reused.source_labels, reused.relationship
         if main_process:
             print(reused.description)
-    live = EpochLog(f"{LIVE_DIR}/finetune_{run}", ("target_loss", "source_loss", "train_acc", "test_acc")) if main_process else None
+    metrics = ("target_loss", "source_loss", "train_acc", "test_acc") if run == "reuse" else ("target_loss", "train_acc", "test_acc")  # baseline: no source term
+    live = EpochLog(f"{LIVE_DIR}/finetune_{run}", metrics, percent=("train_acc", "test_acc")) if main_process else None
     backbone, head, log = finetune(
         backbone, spec, target, source, epochs=f.epochs, batch_size=f.batch_size, lr=f.lr, momentum=f.momentum, weight_decay=f.weight_decay,
         lam=f.lambda_, seed=f.seed, device=device, source_labels=labelled, test=ImageTable.read(TARGET_TEST_TABLE), eval_every=f.eval_every,

@@ -7,12 +7,11 @@ from reprise.core.device import pick_device
 from reprise.core.distributed import processes
 from reprise.core.images import GLYPH_SPEC, ImageTable
 from reprise.core.layout import POOL_TABLE, POOL_VAL_TABLE, PRETRAIN_DIR, PRETRAIN_LOG, RESUME_DIR
-from reprise.core.params import real_input
 from reprise.core.pretrain import pretrain
 from reprise.core.sections import DEVICE, DistributedSettings, PretrainSettings, RealSettings
 from reprise.core.settings import MODE
 from reprise.core.stage import run_stage
-from reprise.core.weights import imported_checkpoint
+from reprise.core.weights import imported_checkpoint, real_weights
 
 READS = (MODE, DEVICE, DistributedSettings, PretrainSettings, RealSettings.keys("weights", "weights_format", "arch", "key_prefix", "image_size"))
 
@@ -22,9 +21,9 @@ def main(p) -> None:
         if not processes().is_main:
             return
         real = p.real
-        ckpt = imported_checkpoint(real_input(real, "weights"), real.weights_format, real.arch, real.image_size, real.key_prefix)
+        ckpt = imported_checkpoint(real_weights(real), real.weights_format, real.arch, real.image_size, real.key_prefix)
         write_checkpoint(ckpt, checkpoint_path(PRETRAIN_DIR, 0))
-        print(f"imported {ckpt['arch']} weights from {real.weights} ({real.weights_format})")
+        print(f"imported {ckpt['arch']} weights from {ckpt['imported_from']} ({real.weights_format})")
         return
     t = p.pretrain
     log = pretrain(

@@ -25,9 +25,9 @@ def main(p) -> None:
     zoo, paper, t = p.zoo, p.zoo_paper, p.pretrain
     seed, device = paper_run_seed("zoo_paper_pretrain", sys.argv[1], paper.pretrain_seeds), pick_device(p.device)
     members = [parse_member(name, spec, zoo.multidomain.domains) for name, spec in zoo.members.items()]
-    imported = [m.name for m in members if m.weights is not None]
+    imported = [m.name for m in members if m.imported]
     if imported:
-        raise InputError(f"the paper-regime zoo pre-trains every member; {', '.join(imported)} are weight files (zoo.members)")
+        raise InputError(f"the paper-regime zoo pre-trains every member; {', '.join(imported)} are imported weights (zoo.members)")
     root, pool = paper_zoo_run(seed), ImageTable.read(POOL_TABLE)
     log = train_multidomain(pool, zoo.multidomain.domains, root, images_per_class=paper.images_per_class, epochs=paper.multidomain_epochs,
                             recipe=t, seed=seed, device=device)

@@ -37,7 +37,7 @@ def main(p) -> None:
         if main_process:
             place_domain_member(member, zoo.multidomain.epochs)
         return
-    if member.weights is not None:
+    if member.imported:
         ckpt = imported_checkpoint(member.weights, "torchvision", member.arch, p.real.image_size, member.key_prefix)
         if main_process:
             write_checkpoint(ckpt, checkpoint_path(out, 0))

@@ -29,7 +29,7 @@ def main(p) -> None:
     configure_loading(p.loader)
     zoo, name = p.zoo, sys.argv[1]
     member = parse_member(name, zoo.members[name], zoo.multidomain.domains)
-    pool = ImageTable.read(POOL_TABLE) if member.weights is None else None
+    pool = None if member.imported else ImageTable.read(POOL_TABLE)
     table = score_zoo_member(
         member, kept_checkpoint(zoo_member_dir(name), "last"), pool, [t.name for t in parse_targets(zoo.targets)],
         images_per_class=zoo.images_per_class, lgc_projection_dim=zoo.lgc_projection_dim, seed=zoo.split_seed, ds_min_count=zoo.ds_min_count,

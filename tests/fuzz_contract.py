@@ -11,7 +11,7 @@ from reprise.__main__ import main
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
-    """Run ``python -m reprise`` in this process: its exit code and what it printed on stderr. An
+    """Run ``reprise`` in this process: its exit code and what it printed on stderr. An
     exception that escapes ``main`` (a traceback for a user) fails the calling test."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

@@ -1,6 +1,7 @@
-"""The command line: ``python -m reprise score``, ``selection`` and ``compare``."""
+"""The command line: ``reprise score``, ``selection`` and ``compare``, and what ``reprise --help`` imports."""
 
 import errno
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-import reprise.__main__
+import reprise.reuse.selection
 from builders import clustered
 from reprise.__main__ import main as cli
 
@@ -38,8 +39,6 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: source features row 3") and err.count("\n") == 1
     assert not out.exists() and list(tmp_path.iterdir()) == sorted(tmp_path.iterdir()) and len(list(tmp_path.iterdir())) == 2
-    assert cli(["score", "--source", str(tmp_path / "missing.npy"), "--target", str(tmp_path / "T.npy"), "--out", str(out)]) == 2
-    assert "missing file" in capsys.readouterr().err
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def no_compute(monkeypatch):
     """Fail the test if scoring starts: these checks must come before any compute."""
     def refuse(*args, **kwargs):
         raise AssertionError("score_units ran before the bad argument was refused")
-    monkeypatch.setattr(reprise.__main__, "score_units", refuse)
+    monkeypatch.setattr(reprise.reuse.selection, "score_units", refuse)
 
 
 def one_line_error(capsys, *fragments) -> str:
@@ -103,6 +102,45 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_compute(features
         one_line_error(capsys, "--out", "is not writable")
     assert cli(["selection", "--source", str(source), "--target", str(target), "--concepts", str(target), "--concept", "a", "--out-dir", str(source)]) == 2
     one_line_error(capsys, "--out-dir", "is a file, not a folder")
+
+
+def test_help_imports_neither_torch_nor_pandas_nor_matplotlib():
+    """``reprise --help`` and a command's help answer at once: the heavy imports wait for a command."""
+    for argv in (["--help"], ["score", "--help"], ["compare", "--help"]):
+        probe = (f"import sys\nfrom reprise.__main__ import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+                 "print([m for m in ('torch', 'matplotlib', 'pandas') if m in sys.modules])")
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert done.stdout.splitlines()[-1] == "[]", (argv, done.stdout[-300:])
+
+
+def test_version_is_the_packages(capsys):
+    """One version: reprise/__init__.py's, which the installed metadata reads (pyproject.toml)."""
+    with pytest.raises(SystemExit) as exit:
+        cli(["--version"])
+    assert exit.value.code == 0 and capsys.readouterr().out == f"reprise {reprise.__version__}\n"
+    assert importlib.metadata.version("reprise") == reprise.__version__
+
+
+@pytest.mark.parametrize("command", ["score", "selection", "compare"])
+def test_a_missing_input_is_named_plainly_not_as_a_stage_to_run(features, tmp_path, capsys, command):
+    source, target = features
+    missing = str(tmp_path / "missing.npy")
+    argv = {"score": ["score", "--source", str(source), "--target", missing, "--out", str(tmp_path / "s.parquet")],
+            "selection": ["selection", "--source", str(source), "--target", str(target), "--concepts", missing, "--concept", "a",
+                          "--out-dir", str(tmp_path / "report")],
+            "compare": ["compare", missing, "--out", str(tmp_path / "cmp.csv")]}[command]
+    assert cli(argv) == 2
+    err = one_line_error(capsys, f"no such file: {missing}")
+    assert "dvc repro" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["S.npy", "T.npy"]
+
+
+def test_method_is_one_of_the_three_that_need_only_features(features, tmp_path, capsys):
+    source, target = features
+    with pytest.raises(SystemExit) as exit:
+        cli(["score", "--source", str(source), "--target", str(target), "--method", "label", "--out", str(tmp_path / "s.parquet")])
+    assert exit.value.code == 2
+    one_line_error(capsys, "--method: invalid choice: 'label' (choose from 'uot', 'greedy', 'random')")
 
 
 @pytest.mark.parametrize("flags,fragment", [

@@ -1,6 +1,6 @@
 """Backbones: a small ResNet and a VGG-style network for the glyph world, any torchvision
-classification model by name (``resnet18``, ``resnet50``, ``convnext_tiny``, ``vit_b_16``, ...) for
-real mode.
+classification model by name (``resnet18``, ``resnet50``, ``convnext_tiny``, ``vit_b_16``, ...) and,
+with timm installed, any timm model as ``timm:NAME`` (``timm:convnext_tiny.fb_in1k``) for real mode.
 
 Every backbone maps an image batch to its penultimate features ``[N, feature_dim]`` and carries
 a ``feature_dim`` attribute; heads are separate layers owned by whoever trains them. Checkpoints
@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from reprise.core.errors import InputError
+from reprise.core.named_weights import TIMM_PREFIX, import_timm
 
 ARCHS = ("glyph_resnet", "glyph_vgg", "resnet18", "resnet50")  # what pre-training builds; real mode imports any torchvision model
 GLYPH_ARCHS = ("glyph_resnet", "glyph_vgg")
@@ -100,7 +101,8 @@ def torchvision_backbone(arch: str) -> tuple[nn.Module, str]:
     try:
         model = torchvision.models.get_model(arch, weights=None)
     except ValueError:
-        raise InputError(f"unknown architecture {arch!r}: not a torchvision classification model (torchvision.models.list_models())") from None
+        raise InputError(f"unknown architecture {arch!r}: not a torchvision classification model (torchvision.models.list_models()), "
+                         "nor named weights (resnet50.IMAGENET1K_V2, timm:convnext_tiny.fb_in1k)") from None
     linears = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
     if not linears:
         raise InputError(f"torchvision {arch} has no linear classifier to take features before")
@@ -112,11 +114,36 @@ def torchvision_backbone(arch: str) -> tuple[nn.Module, str]:
     return model, head
 
 
+def timm_backbone(arch: str) -> tuple[nn.Module, str]:
+    """An untrained timm model (``arch`` is ``timm:NAME``, built by ``timm.create_model(NAME)``)
+    whose classifier is reset to none, so that it outputs the classifier's input (timm's pre-logits
+    features), and that classifier's module name (``head.fc`` for ConvNeXt, ``head`` for ViT)."""
+    timm = import_timm(arch)
+    try:
+        model = timm.create_model(arch.removeprefix(TIMM_PREFIX), pretrained=False)
+    except RuntimeError as exc:
+        raise InputError(f"{arch}: {exc} (timm.list_models())") from None
+    classifier = model.get_classifier()
+    head = next((name for name, module in model.named_modules() if module is classifier and name), None)
+    if head is None:
+        raise InputError(f"{arch} has no classifier module to take features before")
+    feature_dim = classifier.in_features if isinstance(classifier, nn.Linear) else getattr(model, "head_hidden_size", model.num_features)
+    model.reset_classifier(0)
+    model.feature_dim = feature_dim
+    return model, head
+
+
+def classifier_backbone(arch: str) -> tuple[nn.Module, str]:
+    """:func:`timm_backbone` of ``timm:NAME``, else :func:`torchvision_backbone`: an untrained
+    backbone and its classifier's module name."""
+    return timm_backbone(arch) if arch.startswith(TIMM_PREFIX) else torchvision_backbone(arch)
+
+
 def build_backbone(arch: str, arch_kwargs: dict | None = None) -> nn.Module:
-    """A glyph network (with ``arch_kwargs``) or a torchvision model's backbone, by name."""
+    """A glyph network (with ``arch_kwargs``), or a torchvision or timm model's backbone, by name."""
     if arch in GLYPH_ARCHS:
         kwargs = dict(arch_kwargs or {})
         if "widths" in kwargs:
             kwargs["widths"] = tuple(kwargs["widths"])
         return (GlyphResNet if arch == "glyph_resnet" else GlyphVGG)(**kwargs)
-    return torchvision_backbone(arch)[0]
+    return classifier_backbone(arch)[0]

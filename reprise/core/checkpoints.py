@@ -11,7 +11,6 @@ and ``imported_from`` (real mode). A run keeps its checkpoints as ``<dir>/epoch_
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -29,7 +28,7 @@ FEATURE_LAYERS = ("penultimate", "projection")
 def backbone_checkpoint(model: nn.Module, arch: str, arch_kwargs: dict, spec: ImageSpec, **extra) -> dict:
     """The checkpoint dict that :func:`load_backbone` reads."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return {"arch": arch, "arch_kwargs": arch_kwargs, "image": asdict(spec), "backbone": state, **extra}
+    return {"arch": arch, "arch_kwargs": arch_kwargs, "image": spec.to_dict(), "backbone": state, **extra}
 
 
 def write_checkpoint(obj: dict, path: str | Path) -> None:

@@ -13,12 +13,15 @@ uint8 batches at the spec's size (training augments them with :mod:`reprise.core
 trees are indexed by :mod:`reprise.core.image_folder`.
 
 Two recipes: ``glyph`` (the embedded world: whole images, augmented in memory by the views) and
-``imagenet``, torchvision's reference recipe for photographs: for evaluation and features the
-shorter side is resized to ``size / 0.875`` and the centre ``size`` square kept; for training a
-random resized crop (scale 0.08-1, aspect 3/4-4/3) and a horizontal flip, drawn per image from
-seeds that the training generator draws, so a run gives the same batches with any number of
-loader workers. Image files are decoded in a :class:`torch.utils.data.DataLoader` whose workers
-(persistent across epochs, pinned memory on CUDA) are set by :func:`configure_loading`.
+``imagenet``, for photographs: for evaluation and features the shorter side is resized to the
+spec's ``resize`` and the centre ``size`` square kept; for training a random resized crop (scale
+0.08-1, aspect 3/4-4/3) and a horizontal flip, drawn per image from seeds that the training
+generator draws, so a run gives the same batches with any number of loader workers. Image files
+are resampled with the spec's ``interpolation``; by default torchvision's reference recipe,
+bilinear and ``resize`` = ``size / 0.875`` (256 → 224), while named weights bring their own
+(:mod:`reprise.core.named_weights`). In-memory images are resized bilinearly with antialiasing.
+Image files are decoded in a :class:`torch.utils.data.DataLoader` whose workers (persistent across
+epochs, pinned memory on CUDA) are set by :func:`configure_loading`.
 """
 
 from __future__ import annotations
@@ -39,10 +42,20 @@ from reprise.core.artifacts import read_npy, read_parquet, write_npy, write_parq
 from reprise.core.errors import InputError
 
 
+RESAMPLING = {  # an interpolation's name, as torchvision and timm write it, to Pillow's filter (torchvision's own mapping)
+    "nearest": Image.NEAREST, "nearest-exact": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "box": Image.BOX,
+    "hamming": Image.HAMMING, "lanczos": Image.LANCZOS,
+}
+
+
 @dataclass(frozen=True)
 class ImageSpec:
     """How a backbone wants its input: square side, channels, per-channel mean and std (0-1 scale),
-    and whether horizontal flips are a valid augmentation (not for characters)."""
+    whether horizontal flips are a valid augmentation (not for characters), and how image files
+    are resampled: the side their shorter side is resized to before the centre crop (None:
+    ``size / 0.875``, torchvision's reference recipe) and the filter (a key of
+    :data:`RESAMPLING`). A spec saved without the last two (older checkpoints) reads as the
+    reference recipe."""
 
     size: int
     channels: int
@@ -50,10 +63,29 @@ class ImageSpec:
     std: tuple[float, ...]
     flip: bool
     recipe: str = "glyph"  # glyph | imagenet (module docstring)
+    resize: int | None = None
+    interpolation: str = "bilinear"
+
+    def __post_init__(self) -> None:
+        if self.interpolation not in RESAMPLING:
+            raise InputError(f"image interpolation must be one of {', '.join(RESAMPLING)}, got {self.interpolation!r}")
+
+    def to_dict(self) -> dict:
+        """The spec as a checkpoint stores it: the resampling fields only where they differ from
+        the reference recipe, so a checkpoint of the reference recipe (every embedded one) holds
+        the keys :meth:`from_dict` has always read."""
+        d = dataclasses.asdict(self)
+        if self.resize is None:
+            del d["resize"]
+        if self.interpolation == "bilinear":
+            del d["interpolation"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ImageSpec":
-        return cls(int(d["size"]), int(d["channels"]), tuple(d["mean"]), tuple(d["std"]), bool(d["flip"]), d.get("recipe", "glyph"))
+        resize = d.get("resize")
+        return cls(int(d["size"]), int(d["channels"]), tuple(d["mean"]), tuple(d["std"]), bool(d["flip"]), d.get("recipe", "glyph"),
+                   None if resize is None else int(resize), d.get("interpolation", "bilinear"))
 
 
 GLYPH_SPEC = ImageSpec(size=32, channels=1, mean=(0.15,), std=(0.3,), flip=False)
@@ -126,16 +158,13 @@ class ImageTable:
         return cls(index, pixels)
 
     def load_uint8(self, rows: np.ndarray, size: int, channels: int) -> torch.Tensor:
-        """Images of the given table rows as uint8 ``[len(rows), channels, size, size]`` (whole
-        images resized, for in-memory tables; the evaluation crop, for image files)."""
-        if self.pixels is not None:
-            x = torch.from_numpy(np.asarray(self.pixels[self.index["image"].to_numpy()[rows]]))
-            x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
-            if x.shape[-1] != size:
-                x = F.interpolate(x.float(), size=(size, size), mode="bilinear", align_corners=False).round().clamp(0, 255).byte()
-            return _match_channels(x, channels)
-        paths = self.index["path"].to_numpy()[rows]
-        return torch.stack([decode_image(p, size, channels) for p in paths])
+        """Images of the given rows of an in-memory table as uint8 ``[len(rows), channels, size,
+        size]``: whole images, resized bilinearly with antialiasing."""
+        x = torch.from_numpy(np.asarray(self.pixels[self.index["image"].to_numpy()[rows]]))
+        x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
+        if x.shape[-1] != size:
+            x = F.interpolate(x.float(), size=(size, size), mode="bilinear", align_corners=False, antialias=True).round().clamp(0, 255).byte()
+        return _match_channels(x, channels)
 
     def plan(
         self,
@@ -182,12 +211,12 @@ class ImageTable:
         loading = _LOADING[0]
         if self.pixels is not None or loading.num_workers == 0:
             for rows, seeds in plan:
-                if not cropped:
-                    yield self.load_uint8(rows, spec.size, spec.channels)
-                elif self.pixels is not None:
+                if self.pixels is None:
+                    yield torch.stack([decode_for(path, spec, seed) for path, seed in zip(self.index["path"].to_numpy()[rows], _seeds_or_none(seeds, rows))])
+                elif cropped:
                     yield random_resized_crops(self.load_uint8(rows, max(spec.size, self._side()), spec.channels), spec, seeds)
                 else:
-                    yield torch.stack([decode_image(p, spec.size, spec.channels, s, spec.flip) for p, s in zip(self.index["path"].to_numpy()[rows], seeds)])
+                    yield self.load_uint8(rows, spec.size, spec.channels)
             return
         key = (spec, cropped, loading)
         if key not in self._loaders:
@@ -197,7 +226,7 @@ class ImageTable:
                 prefetch_factor=loading.prefetch_factor, persistent_workers=True, pin_memory=cuda, collate_fn=_stack_or_error,
             )
         loader = self._loaders[key]
-        loader.batch_sampler.chunks = [list(zip(rows, seeds if cropped else [None] * len(rows))) for rows, seeds in plan]
+        loader.batch_sampler.chunks = [list(zip(rows, _seeds_or_none(seeds, rows))) for rows, seeds in plan]
         for batch in loader:
             if isinstance(batch, str):  # raised here, in the main process: a worker's exception would carry its traceback
                 raise InputError(batch)
@@ -205,6 +234,11 @@ class ImageTable:
 
     def _side(self) -> int:
         return int(self.pixels.shape[-1] if self.pixels.ndim == 3 else self.pixels.shape[-2])
+
+
+def _seeds_or_none(seeds: np.ndarray | None, rows: np.ndarray) -> list:
+    """A plan entry's crop seeds, or None for every row (the evaluation crop)."""
+    return [None] * len(rows) if seeds is None else list(seeds)
 
 
 def validation_split(train: ImageTable, fraction: float, seed: int) -> tuple[ImageTable, ImageTable]:
@@ -253,7 +287,7 @@ class _FileImages(torch.utils.data.Dataset):
     def __getitem__(self, item: tuple[int, int | None]) -> torch.Tensor | str:
         row, seed = item
         try:
-            return decode_image(self.paths[row], self.spec.size, self.spec.channels, seed, self.spec.flip)
+            return decode_for(self.paths[row], self.spec, seed)
         except InputError as exc:
             return str(exc)
 
@@ -313,7 +347,8 @@ def random_resized_crops(raw: torch.Tensor, spec: ImageSpec, seeds: np.ndarray) 
     for image, seed in zip(raw, seeds):
         generator = torch.Generator().manual_seed(int(seed))
         left, top, right, bottom = random_resized_box(image.shape[-1], image.shape[-2], generator)
-        crop = F.interpolate(image[None, :, top:bottom, left:right].float(), size=(spec.size, spec.size), mode="bilinear", align_corners=False)
+        crop = F.interpolate(image[None, :, top:bottom, left:right].float(), size=(spec.size, spec.size), mode="bilinear", align_corners=False,
+                             antialias=True)
         if spec.flip and bool(torch.rand(1, generator=generator) < 0.5):
             crop = crop.flip(-1)
         out.append(crop[0].round().clamp(0, 255).byte())
@@ -330,25 +365,29 @@ def open_image(path: str) -> Image.Image:
 Image.MAX_IMAGE_PIXELS = None  # see open_image
 
 
-def decode_image(path: str, size: int, channels: int, seed: int | None = None, flip: bool = False) -> torch.Tensor:
+def decode_image(path: str, size: int, channels: int, seed: int | None = None, flip: bool = False, *, resize: int | None = None,
+                 interpolation: str = "bilinear") -> torch.Tensor:
     """Read one image file as uint8 ``[C, size, size]``, upright (its EXIF orientation applied, as
-    a phone photo is shown): with no ``seed``, the evaluation crop (shorter side to
-    ``size / 0.875``, centre square); with one, a random resized crop and (when ``flip``) a
-    horizontal flip drawn from it. 16-bit images are scaled to 8 bits, not clipped."""
+    a phone photo is shown): with no ``seed``, the evaluation crop (shorter side to ``resize``,
+    by default ``size / 0.875``, centre square); with one, a random resized crop and (when
+    ``flip``) a horizontal flip drawn from it. Resampled with Pillow's filter of
+    ``interpolation`` (:data:`RESAMPLING`), which antialiases when it shrinks. 16-bit images are
+    scaled to 8 bits, not clipped."""
+    resampling = RESAMPLING[interpolation]
     try:
         with open_image(path) as img:
             img = _to_8_bit(ImageOps.exif_transpose(img)).convert("L" if channels == 1 else "RGB")
             w, h = img.size
             if seed is None:
-                side = max(size, round(size / CENTRE_CROP_SHARE))
+                side = max(size, resize or round(size / CENTRE_CROP_SHARE))
                 ratio = side / min(w, h)
-                img = img.resize((max(side, round(w * ratio)), max(side, round(h * ratio))), Image.BILINEAR)
+                img = img.resize((max(side, round(w * ratio)), max(side, round(h * ratio))), resampling)
                 w, h = img.size
                 left, top = (w - size) // 2, (h - size) // 2
                 img = img.crop((left, top, left + size, top + size))
             else:
                 generator = torch.Generator().manual_seed(int(seed))
-                img = img.resize((size, size), Image.BILINEAR, box=random_resized_box(w, h, generator))
+                img = img.resize((size, size), resampling, box=random_resized_box(w, h, generator))
                 if flip and bool(torch.rand(1, generator=generator) < 0.5):
                     img = img.transpose(Image.FLIP_LEFT_RIGHT)
             arr = np.asarray(img)
@@ -356,6 +395,11 @@ def decode_image(path: str, size: int, channels: int, seed: int | None = None, f
         raise InputError(f"cannot read image {path} ({type(exc).__name__}: {exc}); remove or replace the file") from exc
     t = torch.from_numpy(arr.copy())
     return t.unsqueeze(0) if t.dim() == 2 else t.permute(2, 0, 1)
+
+
+def decode_for(path: str, spec: ImageSpec, seed: int | None = None) -> torch.Tensor:
+    """:func:`decode_image` as ``spec`` wants the image: its side, channels, flip, resize and filter."""
+    return decode_image(path, spec.size, spec.channels, seed, spec.flip, resize=spec.resize, interpolation=spec.interpolation)
 
 
 def _to_8_bit(img: Image.Image) -> Image.Image:

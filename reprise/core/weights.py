@@ -5,47 +5,91 @@ Import: a ``state_dict`` of any torchvision classification model (a ``.pth``/``.
 ``weights_only=True``, or ``.safetensors``; nested under ``state_dict``/``model`` or not; with a
 ``module.`` prefix or any other ``key_prefix`` stripped, e.g. MoCo-v3's ``module.base_encoder.``),
 whose classifier is kept as the source head that LEEP and NCE read when its shape is a linear
-layer's; or an official MoCo-v2 checkpoint (ResNet-50 and its 128-d MLP projection head).
-:func:`imported_checkpoint` is the one entry point: the ``pretrain`` stage in real mode and the
-model zoo's weight-file members both go through it.
+layer's, its images ImageNet-normalised at ``image_size`` by torchvision's reference recipe; the
+same for weights named as people name them (``resnet50.IMAGENET1K_V2``, ``timm:convnext_tiny.fb_in1k``:
+:mod:`reprise.core.named_weights`), from a file or the local cache, with their own preprocessing;
+or an official MoCo-v2 checkpoint (ResNet-50 and its 128-d MLP projection head).
+:func:`imported_checkpoint` is the one entry point of the pipeline: the ``pretrain`` stage in real
+mode and the model zoo's imported members both go through it; ``reprise rank`` goes through
+:func:`import_state_dict`.
 
 Export: :func:`export_torchvision` writes a fine-tuned backbone and its target head as the plain
-torchvision model's ``state_dict`` (``.pt`` and ``.safetensors``), which
-``torchvision.models.get_model(arch, num_classes=K).load_state_dict`` reads without Reprise.
+model's ``state_dict`` (``.pt`` and ``.safetensors``), which
+``torchvision.models.get_model(arch, num_classes=K).load_state_dict`` (a timm model:
+``timm.create_model(NAME, num_classes=K)``) reads without Reprise.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
 from reprise.core.artifacts import atomic_path, existing
-from reprise.core.backbones import torchvision_backbone
+from reprise.core.backbones import classifier_backbone
 from reprise.core.checkpoints import backbone_checkpoint
 from reprise.core.contrastive import ProjectionHead
 from reprise.core.errors import InputError, first_line
-from reprise.core.images import imagenet_spec
+from reprise.core.images import ImageSpec, imagenet_spec
+from reprise.core.named_weights import TIMM_PREFIX, is_named, named_weights
+from reprise.core.params import real_input
 
 WEIGHT_FORMATS = ("torchvision", "moco_v2")
 
 
-def imported_checkpoint(path: str | Path, weights_format: str, arch: str, image_size: int, key_prefix: str | None = None) -> dict:
+@dataclass(frozen=True)
+class ImportedWeights:
+    """A state dict imported: the backbone, its source head (the file's classifier as an
+    ``nn.Linear`` state dict, or None), the architecture :func:`reprise.core.backbones.build_backbone`
+    rebuilds, the images it wants and the file it came from."""
+
+    backbone: nn.Module
+    source_head: dict | None
+    arch: str
+    spec: ImageSpec
+    path: Path
+
+
+def imported_checkpoint(path: str | Path | None, weights_format: str, arch: str, image_size: int, key_prefix: str | None = None) -> dict:
     """The checkpoint dict (epoch 0) of a weights file: ``torchvision`` (a state dict of ``arch``,
-    its classifier kept as ``source_head`` when present) or ``moco_v2`` (a ResNet-50 with
-    ``projection_head``). The images are ImageNet-normalised at ``image_size``."""
-    spec = imagenet_spec(image_size)
+    or of the weights ``arch`` names, as :func:`import_state_dict` reads it) or ``moco_v2`` (a
+    ResNet-50 with ``projection_head``, its images ImageNet-normalised at ``image_size``)."""
     if weights_format == "moco_v2":
+        if is_named(arch):
+            raise InputError(f"{arch} names weights of their own, which are a state dict: use weights_format torchvision")
         backbone, head = import_moco_v2(path)
         projection = {"in_dim": head.in_dim, "hidden_dim": head.hidden_dim, "out_dim": head.out_dim}
-        extra, arch = {"projection_head": head.state_dict(), "projection": projection}, "resnet50"
-    elif weights_format == "torchvision":
-        backbone, source_head = import_torchvision_weights(path, arch, key_prefix)
-        extra = {} if source_head is None else {"source_head": source_head}
-    else:
+        extra = {"projection_head": head.state_dict(), "projection": projection}
+        return backbone_checkpoint(backbone, "resnet50", {}, imagenet_spec(image_size), epoch=0, imported_from=str(path), **extra)
+    if weights_format != "torchvision":
         raise InputError(f"weights format must be one of {', '.join(WEIGHT_FORMATS)}, got {weights_format!r}")
-    return backbone_checkpoint(backbone, arch, {}, spec, epoch=0, imported_from=str(path), **extra)
+    imported = import_state_dict(path, arch, image_size, key_prefix)
+    extra = {} if imported.source_head is None else {"source_head": imported.source_head}
+    return backbone_checkpoint(imported.backbone, imported.arch, {}, imported.spec, epoch=0, imported_from=str(imported.path), **extra)
+
+
+def import_state_dict(path: str | Path | None, arch: str, image_size: int, key_prefix: str | None = None) -> ImportedWeights:
+    """A state dict file imported (:func:`import_classifier_weights`): of a torchvision ``arch``,
+    its images ImageNet-normalised at ``image_size`` by torchvision's reference recipe; or of the
+    weights ``arch`` names (:mod:`reprise.core.named_weights`), read from ``path`` or, when it is
+    None, from the local cache, with their own preprocessing."""
+    if is_named(arch):
+        named = named_weights(arch)
+        path, arch, spec = named.file(path), named.arch, named.spec
+    else:
+        spec = imagenet_spec(image_size)
+    backbone, head = import_classifier_weights(path, arch, key_prefix)
+    return ImportedWeights(backbone, head, arch, spec, Path(path))
+
+
+def real_weights(real) -> str | None:
+    """Real mode's weights file, ``real.weights`` (checked by :func:`reprise.core.params.real_input`),
+    or None where ``real.arch`` names weights and ``real.weights`` is left an empty placeholder
+    (``real/weights.pt``): their file is then the local cache's."""
+    placeholder = Path(real.weights).is_file() and Path(real.weights).stat().st_size == 0
+    return None if is_named(real.arch) and placeholder else real_input(real, "weights")
 
 
 def read_weights(path: str | Path) -> dict:
@@ -85,12 +129,13 @@ def import_moco_v2(path: str | Path) -> tuple[nn.Module, ProjectionHead]:
     return backbone, head.eval()
 
 
-def import_torchvision_weights(path: str | Path, arch: str, key_prefix: str | None = None) -> tuple[nn.Module, dict | None]:
-    """A torchvision ``arch`` backbone with the weights of a state dict file, and the file's
-    classifier as an ``nn.Linear`` state dict (None when the file has none, or a head of another
-    shape, such as a self-supervised projection MLP). Key mismatches are a one-line error."""
+def import_classifier_weights(path: str | Path, arch: str, key_prefix: str | None = None) -> tuple[nn.Module, dict | None]:
+    """A torchvision ``arch`` (or timm ``timm:NAME``) backbone with the weights of a state dict
+    file, and the file's classifier as an ``nn.Linear`` state dict (None when the file has none,
+    or a head of another shape, such as a self-supervised projection MLP). Key mismatches are a
+    one-line error."""
     state = _state_dict(path, key_prefix)
-    _, head_name = torchvision_backbone(arch)
+    _, head_name = classifier_backbone(arch)
     head_keys = {k for k in state if k.startswith(f"{head_name}.")}
     head = {k.removeprefix(f"{head_name}."): state[k] for k in head_keys}
     backbone, _ = _load_backbone_state(path, arch, {k: v for k, v in state.items() if k not in head_keys})
@@ -118,8 +163,8 @@ def _state_dict(path: str | Path, key_prefix: str | None) -> dict:
 
 
 def _load_backbone_state(path, arch: str, state: dict) -> tuple[nn.Module, str]:
-    """A torchvision backbone (classifier removed) with ``state``; a mismatch names the file."""
-    model, head_name = torchvision_backbone(arch)
+    """A torchvision or timm backbone (classifier removed) with ``state``; a mismatch names the file."""
+    model, head_name = classifier_backbone(arch)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -127,7 +172,7 @@ def _load_backbone_state(path, arch: str, state: dict) -> tuple[nn.Module, str]:
     if missing or unexpected or misshapen:
         sample = (misshapen or missing or unexpected)[:2]
         raise InputError(
-            f"{path} does not match torchvision {arch}: {len(missing)} missing, {len(unexpected)} unexpected and "
+            f"{path} does not match {arch if arch.startswith(TIMM_PREFIX) else 'torchvision ' + arch}: {len(missing)} missing, {len(unexpected)} unexpected and "
             f"{len(misshapen)} misshapen keys (e.g. {', '.join(sample)}); check real.arch and real.key_prefix"
         )
     _check_finite(path, state)
@@ -143,9 +188,9 @@ def _check_finite(path, state: dict) -> None:
 
 def export_torchvision(backbone: nn.Module, head: nn.Linear, arch: str, out_prefix: str | Path) -> dict:
     """Write ``<out_prefix>.pt`` and ``<out_prefix>.safetensors``: the state dict of torchvision's
-    ``arch`` with ``num_classes`` = the head's outputs, the head in the classifier's place.
-    Returns that state dict."""
-    _, head_name = torchvision_backbone(arch)
+    (or timm's) ``arch`` with ``num_classes`` = the head's outputs, the head in the classifier's
+    place. Returns that state dict."""
+    _, head_name = classifier_backbone(arch)
     state = {k: v.detach().cpu().contiguous() for k, v in backbone.state_dict().items()}
     state.update({f"{head_name}.{k}": v.detach().cpu().contiguous() for k, v in head.state_dict().items()})
     with atomic_path(f"{out_prefix}.pt") as tmp, open(tmp, "wb") as f:

@@ -27,7 +27,7 @@ def test_accuracy(model_path: str | Path, test: ImageTable, device: torch.device
 @dataclass(frozen=True)
 class ReuseEvaluation:
     metrics: dict          # results/metrics.json
-    curves: pd.DataFrame   # results/curves.csv: run + the fine-tuning log's columns
+    curves: pd.DataFrame   # results/curves.csv: run + the fine-tuning log's columns, accuracies in percent
     p1: pd.DataFrame       # results/p1_rank.csv: the scores with their unit table, by rank
 
 
@@ -36,14 +36,15 @@ def evaluate_reuse(
     pool: pd.DataFrame, target_concept: str | None, method: str, unit: str, solver: dict,
 ) -> ReuseEvaluation:
     """The metrics of a reuse run from its artifacts: ``top1`` (0-1) and fine-tuning ``logs`` per
-    run (baseline, reuse), the selection's ``scores``, source ``units`` and ``manifest``."""
+    run (baseline, reuse), the selection's ``scores``, source ``units`` and ``manifest``; the
+    curves carry the logs' accuracies in percent, as the metrics do."""
     metrics = {
         "top1": {run: round(100 * acc, 2) for run, acc in top1.items()},
         "gain": round(100 * (top1["reuse"] - top1["baseline"]), 2),
         "selection": {"method": method, "unit": unit, **selection_metrics(manifest, pool, units, unit, target_concept)},
         "solver": solver,
     }
-    curves = pd.concat([log.assign(run=run) for run, log in logs.items()])
+    curves = pd.concat([log.assign(run=run, train_acc=(100 * log["train_acc"]).round(6), test_acc=(100 * log["test_acc"]).round(6)) for run, log in logs.items()])
     p1 = scores.merge(units.drop(columns=["name"]), on="unit").sort_values("rank")
     return ReuseEvaluation(metrics, curves, p1)
 
@@ -70,17 +71,18 @@ def plot_p1(scores: pd.DataFrame, path: str | Path, target_concept: str | None, 
 
 
 def plot_curves(curves: pd.DataFrame, path: str | Path) -> None:
-    """Target loss and test accuracy along fine-tuning, one line per run."""
+    """Target loss and test accuracy (%) along fine-tuning, one line per run."""
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=120)
     for run, part in curves.groupby("run", sort=True):
         loss_ax.plot(part["epoch"], part["target_loss"], label=run)
         tested = part.dropna(subset=["test_acc"])
-        acc_ax.plot(tested["epoch"], 100 * tested["test_acc"], marker="o", label=run)
+        acc_ax.plot(tested["epoch"], tested["test_acc"], marker="o", label=run)
     loss_ax.set_xlabel("epoch")
     loss_ax.set_ylabel("target training loss")
     acc_ax.set_xlabel("epoch")
     acc_ax.set_ylabel("target test top-1 (%)")
     acc_ax.legend(frameon=False)
+    fig.suptitle("Fine-tuning on the target: baseline and reuse runs", fontsize=10)
     fig.tight_layout()
     write_figure(fig, path)
     plt.close(fig)

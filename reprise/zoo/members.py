@@ -3,10 +3,13 @@
 In the embedded world the zoo holds single-domain experts, backbones pre-trained on parts of the
 glyph pool (digits and Latin letters, Greek, Cyrillic, symbols, everything) in two architectures,
 and the domains of a multi-domain expert (:mod:`reprise.zoo.multidomain`); in real mode its
-members are weight files. Every member is described in ``params.yaml`` under
+members are imported weights. Every member is described in ``params.yaml`` under
 ``zoo.members.<name>`` by one of ``{concepts, arch}`` (embedded), ``{multidomain: <domain of
-zoo.multidomain.domains>}`` (embedded) or ``{weights, arch}`` with an optional ``key_prefix``
-(real; any torchvision architecture, as ``real.weights``).
+zoo.multidomain.domains>}`` (embedded), ``{weights, arch}`` with an optional ``key_prefix`` (real:
+a weights file of any torchvision architecture, or of the weights ``arch`` names, as
+``real.weights`` and ``real.arch``) or ``{arch}`` alone where ``arch`` names weights
+(``resnet50.IMAGENET1K_V2``, ``timm:convnext_tiny.fb_in1k``: their file from the local cache,
+:mod:`reprise.core.named_weights`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reprise.core.errors import InputError
+from reprise.core.named_weights import is_named
 from reprise.world.glyphs import CONCEPTS
 
 if TYPE_CHECKING:  # the report reads members without loading torch
@@ -28,9 +32,15 @@ class ZooMember:
     name: str
     arch: str
     concepts: tuple[str, ...] | None = None  # embedded: the pool concepts it is trained on (None: all)
-    weights: str | None = None  # real mode: a torchvision state_dict file (reprise.core.weights)
+    weights: str | None = None  # real mode: a state_dict file (reprise.core.weights); None with named weights: the local cache's
     key_prefix: str | None = None  # real mode: a prefix to strip from the file's keys
     domain: str | None = None  # a domain of the multi-domain expert
+
+    @property
+    def imported(self) -> bool:
+        """Whether the member is imported weights (a file, or weights ``arch`` names), not
+        pre-trained on the pool."""
+        return self.weights is not None or is_named(self.arch)
 
 
 def check_concepts(concepts, where: str) -> tuple[str, ...] | None:
@@ -46,9 +56,12 @@ def check_concepts(concepts, where: str) -> tuple[str, ...] | None:
 def parse_member(name: str, spec: dict, domains: dict | None = None) -> ZooMember:
     """A member from its params entry (``domains``: ``zoo.multidomain.domains``, for the
     multi-domain expert's members); a malformed entry is a one-line error naming it."""
+    if isinstance(spec, dict) and set(spec) == {"arch"} and is_named(str(spec["arch"])):  # named weights, their file the local cache's
+        return ZooMember(name, spec["arch"])
     kinds = [key for key in ("concepts", "weights", "multidomain") if isinstance(spec, dict) and key in spec]
     if len(kinds) != 1 or (kinds != ["multidomain"] and "arch" not in spec):
-        raise InputError(f"zoo.members.{name} needs exactly one of {{concepts, arch}} (embedded), {{multidomain: DOMAIN}} or {{weights, arch}} (real)")
+        raise InputError(f"zoo.members.{name} needs exactly one of {{concepts, arch}} (embedded), {{multidomain: DOMAIN}}, "
+                         "{weights, arch} or {arch: WEIGHTS_NAME} such as resnet50.IMAGENET1K_V2 (real)")
     if kinds == ["weights"]:
         return ZooMember(name, spec["arch"], weights=str(spec["weights"]), key_prefix=spec.get("key_prefix"))
     if kinds == ["multidomain"]:
@@ -68,7 +81,7 @@ def member_pool(pool: ImageTable, member: ZooMember, images_per_class: int) -> I
     if not keep.any():
         raise InputError(
             f"zoo member {member.name}: the pool has no class of concepts {', '.join(member.concepts or ())}; "
-            "with a real pool, give zoo members as weight files ({weights: FILE, arch: resnet18})"
+            "with a real pool, give zoo members as imported weights ({weights: FILE, arch: resnet18} or {arch: resnet50.IMAGENET1K_V2})"
         )
     subset = pool.subset(np.flatnonzero(keep))
     subset.index["label"] = np.unique(subset.index["label"].to_numpy(), return_inverse=True)[1]

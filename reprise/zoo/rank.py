@@ -5,14 +5,17 @@ paper does), every transferability score that needs nothing else, and each score
 A model is named as people have it:
 
 - ``PATH``: a Reprise checkpoint (what ``dvc repro`` pre-trains, e.g. ``data/pretrain/epoch_016.pt``),
-  or else a torchvision ``state_dict`` file (``.pt``, ``.pth``, ``.safetensors``) of ``arch``;
-- ``ARCH=PATH``: a torchvision ``state_dict`` of ``ARCH`` (``resnet50=moco.safetensors``);
-- ``torchvision:ARCH``: ``ARCH``'s default torchvision weights from the local torch hub cache
-  (never downloaded here).
+  or else a ``state_dict`` file (``.pt``, ``.pth``, ``.safetensors``) of ``arch``;
+- ``ARCH=PATH``: a ``state_dict`` of ``ARCH`` (``resnet50=moco.safetensors``), where ``ARCH`` may
+  name weights (``resnet50.IMAGENET1K_V2=r50.pth``, ``timm:convnext_tiny.fb_in1k=model.safetensors``);
+- named weights, ``ARCH.ENUM`` (``resnet50.IMAGENET1K_V2``) or ``timm:NAME``, from the local cache
+  (:mod:`reprise.core.named_weights`; never downloaded here), and ``torchvision:ARCH``, the same as
+  ``ARCH.DEFAULT``.
 
-Imported weights see ImageNet-normalised images at ``image_size``, as in real mode. Domain
-Similarity (the model's own pre-training data) and RSA (a network trained on the target) need
-more than a model and a folder: the zoo pipeline computes them.
+Named weights see images as their own preprocessing makes them; other imported weights see
+ImageNet-normalised images at ``image_size``, as in real mode. Domain Similarity (the model's own
+pre-training data) and RSA (a network trained on the target) need more than a model and a
+folder: the zoo pipeline computes them.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import torch
 from reprise.core.checkpoints import load_backbone
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
-from reprise.core.images import ImageSpec, ImageTable, imagenet_spec
+from reprise.core.images import ImageSpec, ImageTable
+from reprise.core.named_weights import is_named
 from reprise.core.sampling import sample_per_class
 from reprise.core.score_names import FEATURE_SCORES
-from reprise.core.weights import import_torchvision_weights
+from reprise.core.weights import import_state_dict
 from reprise.transferability.on_model import model_scores
 
 RANKABLE = (*FEATURE_SCORES, "lgc")  # what a model and an image folder give
@@ -50,43 +54,27 @@ def parse_scores(text: str) -> list[str]:
     return [name for name in RANKABLE if name in asked]
 
 
-def hub_weights(arch: str) -> Path:
-    """The local torch hub cache's file of ``arch``'s default torchvision weights."""
-    import torchvision
-
-    try:
-        weights = torchvision.models.get_model_weights(arch).DEFAULT
-    except (ValueError, KeyError) as exc:
-        raise InputError(f"torchvision:{arch}: torchvision has no model {arch!r} with weights ({exc})") from None
-    path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    if not path.is_file():
-        raise InputError(f"torchvision:{arch}: {path} is not in the local torch hub cache, and Reprise never downloads weights at run time; "
-                         f"fetch it once where there is a network (torchvision.models.get_model({arch!r}, weights='DEFAULT')) or pass the file")
-    return path
-
-
 def load_model(name: str, arch: str, image_size: int) -> tuple[torch.nn.Module, ImageSpec, dict | None]:
     """The backbone, its image spec and its source head (None without one) of a model named as
     in the module docstring."""
     if name.startswith("torchvision:"):
-        arch = name.removeprefix("torchvision:")
-        backbone, head = import_torchvision_weights(hub_weights(arch), arch)
-        return backbone, imagenet_spec(image_size), head
+        name = f"{name.removeprefix('torchvision:')}.DEFAULT"
+    path: str | Path | None = Path(name)
     if "=" in name:
         arch, _, path = name.partition("=")
-        backbone, head = import_torchvision_weights(path, arch)
-        return backbone, imagenet_spec(image_size), head
-    path = Path(name)
-    if not path.is_file():
-        raise InputError(f"model {name}: no such file; name a checkpoint or weights file, ARCH=FILE or torchvision:ARCH")
-    try:
-        backbone, spec, ckpt = load_backbone(path)
-        return backbone, spec, ckpt.get("source_head")
-    except InputError as not_reprise:
-        if path.suffix not in (".pt", ".pth", ".safetensors"):
-            raise not_reprise
-    backbone, head = import_torchvision_weights(path, arch)
-    return backbone, imagenet_spec(image_size), head
+    elif is_named(name) and not path.is_file():
+        arch, path = name, None
+    elif not path.is_file():
+        raise InputError(f"model {name}: no such file; name a checkpoint or weights file, ARCH=FILE, or weights as ARCH.ENUM or timm:NAME")
+    else:
+        try:
+            backbone, spec, ckpt = load_backbone(path)
+            return backbone, spec, ckpt.get("source_head")
+        except InputError as not_reprise:
+            if path.suffix not in (".pt", ".pth", ".safetensors"):
+                raise not_reprise
+    imported = import_state_dict(path, arch, image_size)
+    return imported.backbone, imported.spec, imported.source_head
 
 
 def target_sample(train_dir: str, per_class: int, seed: int, workers: int | None = None) -> ImageTable:

@@ -28,6 +28,20 @@ def regime_order(regime: str) -> tuple:
     return (0, int(head), "") if head.isdigit() else (1, 0, regime)
 
 
+def regime_label(regime: str) -> str:
+    """A regime as the figures' legends name it, with what the target's training set is in it:
+    ``5-shot`` (5 images a class), ``few`` (the default run's few-shot regime), ``full``."""
+    shots = regime.split("-")[0]
+    if shots.isdigit():
+        return f"{regime}: {shots} training images a class"
+    return {"few": "few-shot: a few training images a class", "full": "full: every training image"}.get(regime, regime)
+
+
+def display_name(name: str) -> str:
+    """A score or target as the figures write it: ``h_score`` as H-score, ``greek_lower`` as greek lower."""
+    return SCORE_LABELS.get(name, name.replace("_", " "))
+
+
 def selection_table(scores: pd.DataFrame, runs: pd.DataFrame, default_member: str, top: int = 3) -> pd.DataFrame:
     """How well each score picks members, per score, target, regime and fine-tuning seed.
 
@@ -197,19 +211,21 @@ def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
     """Gain of the best of the top 3 over the default member, per target (rows) and score
     (columns), one panel per regime (Fig. 4)."""
     regimes = sorted(per_target["regime"].unique(), key=regime_order)
-    fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 3.2), dpi=120, squeeze=False)
-    for ax, regime in zip(axes[0], regimes):
+    fig, axes = plt.subplots(len(regimes), 1, figsize=(11, 0.4 + 2.6 * len(regimes)), dpi=120, squeeze=False)
+    for ax, regime in zip(axes[:, 0], regimes):
         table = per_target[per_target["regime"] == regime].pivot_table(index="target", columns="score", values="top_gain", aggfunc="mean")
         columns = ["oracle"] + sorted(c for c in table.columns if c not in ("oracle", "random")) + ["random"]
         table = table[[c for c in columns if c in table.columns]]
         limit = max(float(np.nanmax(np.abs(table.to_numpy()))), 0.5)
         image = ax.imshow(table.to_numpy(), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
-        ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right", fontsize=8)
-        ax.set_yticks(range(len(table.index)), table.index, fontsize=8)
+        ax.set_xticks(range(len(table.columns)), [display_name(c) for c in table.columns], rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(table.index)), [display_name(t) for t in table.index], fontsize=8)
         for (i, j), value in np.ndenumerate(table.to_numpy()):
             ax.text(j, i, f"{value:+.1f}", ha="center", va="center", fontsize=7)
-        ax.set_title(f"{regime}: top-3 gain over the default expert (points)", fontsize=9)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+        ax.set_ylabel("target", fontsize=9)
+        ax.set_title(regime_label(regime), fontsize=9)
+        fig.colorbar(image, ax=ax, shrink=0.8, label="gain (points of top-1)")
+    fig.suptitle("Fine-tuning the best of each score's top 3 members: gain over the default member (Fig. 4)", fontsize=10)
     fig.tight_layout()
     write_figure(fig, path)
     plt.close(fig)
@@ -217,21 +233,26 @@ def plot_gain_heatmap(per_target: pd.DataFrame, path: str | Path) -> None:
 
 def plot_rankings(summary: pd.DataFrame, path: str | Path) -> None:
     """Spearman correlation with fine-tuned accuracy and trials to reach the best member, per
-    score and regime, with the spread over seeds (Fig. 6)."""
-    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(13, 3.8), dpi=120)
+    score and regime (one colour each, :func:`regime_label`), with the spread over seeds (Fig. 6)."""
+    fig, (rho_ax, trials_ax) = plt.subplots(1, 2, figsize=(13, 4.6), dpi=120)
     scores = [s for s in summary["score"].unique() if s != "oracle"]
     regimes = sorted(summary["regime"].unique(), key=regime_order)
     width = 0.8 / len(regimes)
     for r, regime in enumerate(regimes):
         part = summary[summary["regime"] == regime].set_index("score").reindex(scores)
         x = np.arange(len(scores)) + (r - (len(regimes) - 1) / 2) * width
-        rho_ax.bar(x, part["spearman"], width, yerr=part["spearman_std"], label=regime, capsize=2)
-        trials_ax.bar(x, part["trials_to_best"], width, yerr=part["trials_to_best_std"], label=regime, capsize=2)
-    for ax, label in ((rho_ax, "Spearman ρ with fine-tuned top-1"), (trials_ax, "trials to reach the best member")):
-        ax.set_xticks(range(len(scores)), [SCORE_LABELS.get(s, s) for s in scores], rotation=45, ha="right", fontsize=8)
+        rho_ax.bar(x, part["spearman"], width, yerr=part["spearman_std"], label=regime_label(regime), capsize=2)
+        trials_ax.bar(x, part["trials_to_best"], width, yerr=part["trials_to_best_std"], capsize=2)
+    panels = ((rho_ax, "Spearman ρ with fine-tuned top-1", "how well the score ranks the zoo (higher is better)"),
+              (trials_ax, "members fine-tuned to reach the best", "fine-tuning in the score's order (lower is better)"))
+    for ax, label, title in panels:
+        ax.set_xticks(range(len(scores)), [display_name(s) for s in scores], rotation=45, ha="right", fontsize=8)
         ax.set_ylabel(label, fontsize=9)
+        ax.set_title(title, fontsize=9)
         ax.axhline(0, color="black", linewidth=0.5)
-        ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
+    fig.legend(*rho_ax.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=len(regimes), fontsize=8,
+               frameon=False, title="target training set (error bars: std over seeds)", title_fontsize=8)
+    fig.suptitle("Choosing a zoo member by its transferability score (Fig. 6)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.89))
     write_figure(fig, path)
     plt.close(fig)

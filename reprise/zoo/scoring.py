@@ -53,7 +53,7 @@ def score_zoo_member(
     one has none (domain similarity needs the member's own pre-training data)."""
     backbone, spec, ckpt = load_backbone(checkpoint)
     source_means = None
-    if member.weights is None:
+    if not member.imported:
         source_means = source_class_means(backbone, spec, member_pool(pool, member, images_per_class), device)
     return score_on_targets(member.name, backbone, spec, ckpt.get("source_head"), targets, source_means, device, lgc_projection_dim, seed,
                             ds_min_count, targets_root)

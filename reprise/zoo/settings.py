@@ -13,9 +13,9 @@ from reprise.world.settings import CONCEPTS
 
 SUITE_PARAMS = "suite/params.yaml"  # the paper-regime zoo's section lives with the suite's
 
-MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file
+MEMBER = Either(  # embedded: pool concepts and an architecture, or a domain of the multi-domain expert; real: a weights file, or named weights
     Section({"concepts": CONCEPTS, "arch": ARCHS}), Section({"multidomain": Text()}), Section({"weights": Text(), "arch": Text()}),
-    Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}))
+    Section({"weights": Text(), "arch": Text(), "key_prefix": Text()}), Section({"arch": Text()}))
 
 
 @dataclass(frozen=True)

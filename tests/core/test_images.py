@@ -1,15 +1,21 @@
 """Image tables: the validation split that chooses hyperparameters without the test set; image
-files indexed, decoded by torchvision's reference recipe, and loaded in worker processes."""
+files indexed, decoded by torchvision's reference recipe or the spec's own resize and filter, and
+loaded in worker processes; in-memory images resized with antialiasing."""
+
+import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from builders import glyph_table, image_folder
 from reprise.core.errors import InputError
 from reprise.core.image_folder import index_image_folder
-from reprise.core.images import ImageTable, configure_loading, decode_image, imagenet_spec, random_resized_box, validation_split
+from reprise.core.images import (ImageSpec, ImageTable, configure_loading, decode_for, decode_image, imagenet_spec, random_resized_box,
+                                 random_resized_crops, validation_split)
 from reprise.core.sections import LoaderSettings
 
 
@@ -107,3 +113,61 @@ def test_training_crops_depend_on_the_seed_not_on_the_loader_workers(tmp_path):
         configure_loading(LoaderSettings.parse({"num_workers": 0, "prefetch_factor": 2}))
     assert inline.shape == (12, 3, 32, 32) and torch.equal(inline, workers)
     assert not torch.equal(inline, epoch(0, 2))
+
+
+def _in_memory(images: np.ndarray) -> ImageTable:
+    return ImageTable(pd.DataFrame({"image": np.arange(len(images)), "label": np.zeros(len(images), dtype=int)}), images)
+
+
+@pytest.mark.parametrize("side", [28, 8])
+def test_antialiasing_leaves_the_embedded_worlds_upsampling_bit_identical(side):
+    """MNIST (28) and scikit-learn's digits (8) are upsampled to the glyph side 32: with or without
+    antialiasing, the same uint8 images (antialiasing only acts when an image shrinks)."""
+    images = np.random.default_rng(side).integers(0, 256, (500, side, side), dtype=np.uint8)
+    plain = F.interpolate(torch.from_numpy(images)[:, None].float(), size=(32, 32), mode="bilinear", align_corners=False)
+    assert torch.equal(_in_memory(images).load_uint8(np.arange(500), 32, 1), plain.round().clamp(0, 255).byte())
+
+
+def test_shrinking_in_memory_images_is_antialiased():
+    """A one-pixel checkerboard shrunk threefold comes out its mean grey (without antialiasing,
+    bilinear sampling at a factor of 3 picks single pixels: black and white)."""
+    checkerboard = ((np.add.outer(np.arange(96), np.arange(96)) % 2) * 255).astype(np.uint8)[None]
+    small = _in_memory(checkerboard).load_uint8(np.arange(1), 32, 1).float()
+    assert small.shape == (1, 1, 32, 32) and (small - 127.5).abs().max() <= 2
+    spec = ImageSpec(size=16, channels=1, mean=(0.5,), std=(0.5,), flip=False, recipe="imagenet")
+    crops = random_resized_crops(torch.from_numpy(checkerboard)[None], spec, np.arange(20)).float()  # random boxes, each shrunk to 16
+    assert (crops - 127.5).abs().max() <= 2  # without antialiasing, up to 119.5 away
+
+
+def test_an_image_file_is_resized_and_filtered_as_its_spec_says(tmp_path):
+    """Named weights bring their own resize side and filter: the shorter side to ``resize`` with
+    the filter, then the centre square, as torchvision's Resize and CenterCrop on a PIL image."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (120, 90, 3), dtype=np.uint8)).save(tmp_path / "photo.png")
+    spec = ImageSpec(size=32, channels=3, mean=(0.5,) * 3, std=(0.5,) * 3, flip=True, recipe="imagenet", resize=40, interpolation="bicubic")
+    with Image.open(tmp_path / "photo.png") as img:
+        expected = np.asarray(img.convert("RGB").resize((40, 53), Image.BICUBIC).crop((4, 10, 36, 42)))
+    assert np.array_equal(decode_for(str(tmp_path / "photo.png"), spec).permute(1, 2, 0).numpy(), expected)
+    assert decode_for(str(tmp_path / "photo.png"), spec, seed=3).shape == (3, 32, 32)
+    with pytest.raises(InputError, match="image interpolation must be one of nearest, .*, got 'cubic'"):
+        ImageSpec(size=32, channels=3, mean=(0.5,), std=(0.5,), flip=True, interpolation="cubic")
+
+
+def test_a_spec_saved_without_resize_and_filter_reads_as_the_reference_recipe(tmp_path):
+    """Checkpoints written before specs carried a resize side and a filter: 256 -> 224 bilinear."""
+    old = {"size": 224, "channels": 3, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "flip": True, "recipe": "imagenet"}
+    assert ImageSpec.from_dict(old) == imagenet_spec(224) and imagenet_spec(224).resize is None
+    named = ImageSpec.from_dict({**old, "resize": 232, "interpolation": "bicubic"})
+    assert (named.resize, named.interpolation) == (232, "bicubic")
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (50, 70, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    reference = dataclasses.replace(imagenet_spec(32), resize=round(32 / 0.875))
+    assert torch.equal(decode_for(str(tmp_path / "a.png"), imagenet_spec(32)), decode_for(str(tmp_path / "a.png"), reference))
+
+
+def test_a_checkpoint_of_the_reference_recipe_stores_no_resampling_keys_and_any_spec_round_trips():
+    from reprise.core.images import GLYPH_SPEC, IMAGENET_SPEC, ImageSpec
+
+    assert set(GLYPH_SPEC.to_dict()) == set(IMAGENET_SPEC.to_dict()) == {"size", "channels", "mean", "std", "flip", "recipe"}
+    named = ImageSpec(224, 3, (0.5,) * 3, (0.25,) * 3, True, "imagenet", resize=232, interpolation="bicubic")
+    assert named.to_dict()["resize"] == 232 and ImageSpec.from_dict(named.to_dict()) == named
+    assert ImageSpec.from_dict(GLYPH_SPEC.to_dict()) == GLYPH_SPEC

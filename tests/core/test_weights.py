@@ -1,14 +1,22 @@
-"""Weights as people have them: torchvision state dicts and MoCo-v2 checkpoints, imported into one
-checkpoint format."""
+"""Weights as people have them: torchvision state dicts, weights named as torchvision and timm
+name them, and MoCo-v2 checkpoints, imported into one checkpoint format."""
 
 import pytest
 import torch
 import torchvision
 
 from builders import moco_v2_checkpoint
-from reprise.core.checkpoints import load_backbone, load_feature_model, write_checkpoint
+from pipeline_utils import REPO, merged
+from reprise.core.checkpoints import checkpoint_path, load_backbone, load_feature_model, read_checkpoint, write_checkpoint
 from reprise.core.errors import InputError
-from reprise.core.weights import import_moco_v2, imported_checkpoint
+from reprise.core.images import ImageSpec
+from reprise.core.layout import PRETRAIN_DIR
+from reprise.core.params import load_params
+from reprise.core.sections import RealSettings
+from reprise.core.settings import StageParams
+from reprise.core.weights import export_torchvision, import_moco_v2, imported_checkpoint, real_weights
+from stages import pretrain
+from weight_caches import cached_torchvision_weights
 
 
 def test_moco_v2_checkpoint_loads_and_gives_128d_features(tmp_path):
@@ -109,7 +117,6 @@ def test_a_fine_tuned_model_exports_as_plain_torchvision(tmp_path):
     from safetensors.torch import load_file
 
     from reprise.core.backbones import torchvision_backbone
-    from reprise.core.weights import export_torchvision
 
     torch.manual_seed(0)
     backbone, _ = torchvision_backbone("resnet18")
@@ -122,3 +129,73 @@ def test_a_fine_tuned_model_exports_as_plain_torchvision(tmp_path):
         plain.load_state_dict(state)
         with torch.no_grad():
             torch.testing.assert_close(plain.eval()(x), head(backbone(x)))
+
+
+def _real_settings(**real):
+    """Real mode's settings as the pretrain stage builds them: params.real.yaml's real section,
+    with ``real`` set."""
+    return RealSettings.parse({**load_params(REPO / "params.real.yaml")["real"], **real}, "real")
+
+
+def test_named_torchvision_weights_come_from_the_torch_hub_cache_with_their_preprocessing(tmp_path, monkeypatch):
+    """real.arch names the weights, real.weights left at its empty placeholder: the pretrain stage
+    imports the torch hub cache's file with the weights' own preprocessing (232 -> 224 bilinear for
+    RegNetY-400MF's IMAGENET1K_V2), the file's classifier kept as the source head."""
+    model, cached = cached_torchvision_weights(monkeypatch, tmp_path, "regnet_y_400mf", "IMAGENET1K_V2")
+    (tmp_path / "placeholder.pt").write_bytes(b"")
+    real = {"arch": "regnet_y_400mf.IMAGENET1K_V2", "weights": str(tmp_path / "placeholder.pt"), "image_size": 64}
+    assert real_weights(_real_settings(**real)) is None
+    monkeypatch.chdir(tmp_path)
+    pretrain.main(StageParams({"params.yaml": merged(load_params(REPO / "params.real.yaml"), {"real": real})}, pretrain.READS))
+    ckpt = read_checkpoint(checkpoint_path(PRETRAIN_DIR, 0))
+    preset = torchvision.models.get_model_weights("regnet_y_400mf")["IMAGENET1K_V2"].transforms()
+    assert ckpt["arch"] == "regnet_y_400mf" and ckpt["imported_from"] == str(cached)
+    stored = ImageSpec.from_dict(ckpt["image"])
+    assert (stored.resize, stored.size, stored.interpolation) == (*preset.resize_size, *preset.crop_size, "bilinear") == (232, 224, "bilinear")
+    backbone, spec, _ = load_backbone(checkpoint_path(PRETRAIN_DIR, 0))
+    assert (spec.resize, spec.size, list(spec.mean)) == (232, 224, preset.mean)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.nn.functional.linear(backbone(x), ckpt["source_head"]["weight"], ckpt["source_head"]["bias"]), model(x))
+    torch.save(model.state_dict(), tmp_path / "mine.pth")  # a file of the named weights, named by real.weights
+    real = _real_settings(arch="regnet_y_400mf.IMAGENET1K_V2", weights=str(tmp_path / "mine.pth"))
+    assert real_weights(real) == str(tmp_path / "mine.pth")
+    assert imported_checkpoint(real_weights(real), "torchvision", real.arch, 64)["imported_from"] == str(tmp_path / "mine.pth")
+    with pytest.raises(InputError, match="real.weights is .*placeholder.pt, an empty file"):  # a file of an architecture is never the cache's
+        real_weights(_real_settings(arch="regnet_y_400mf", weights=str(tmp_path / "placeholder.pt")))
+    with pytest.raises(InputError, match="names weights of their own, which are a state dict: use weights_format torchvision"):
+        imported_checkpoint(tmp_path / "mine.pth", "moco_v2", "regnet_y_400mf.IMAGENET1K_V2", 64)
+
+
+def test_a_timm_model_imports_by_name_and_file_with_timms_preprocessing(tmp_path):
+    """A timm model's state dict, loaded back by name and file: the same outputs (its classifier,
+    head.fc, kept as the source head), timm's own preprocessing, rebuilt from the checkpoint, and
+    exported as the timm model's own state dict."""
+    timm = pytest.importorskip("timm")
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    model = timm.create_model("test_convnext.r160_in1k", pretrained=False).eval()
+    save_file(model.state_dict(), tmp_path / "model.safetensors")
+    ckpt = imported_checkpoint(tmp_path / "model.safetensors", "torchvision", "timm:test_convnext.r160_in1k", 224)
+    data = timm.data.resolve_data_config({}, model=model)
+    assert ckpt["arch"] == "timm:test_convnext.r160_in1k" and ckpt["image"]["size"] == data["input_size"][-1] == 160
+    assert (ckpt["image"]["resize"], ckpt["image"]["interpolation"], tuple(ckpt["image"]["mean"])) == (168, data["interpolation"], data["mean"])
+    write_checkpoint(ckpt, tmp_path / "epoch_000.pt")
+    backbone, spec, _ = load_backbone(tmp_path / "epoch_000.pt")
+    assert (spec.size, spec.resize, spec.interpolation) == (160, 168, "bicubic")
+    x = torch.randn(2, 3, 160, 160)
+    head = torch.nn.Linear(backbone.feature_dim, 1000)
+    head.load_state_dict(ckpt["source_head"])
+    with torch.no_grad():
+        torch.testing.assert_close(head(backbone(x)), model(x))
+        torch.testing.assert_close(backbone(x), model.forward_head(model.forward_features(x), pre_logits=True))
+    target_head = torch.nn.Linear(backbone.feature_dim, 3)
+    export_torchvision(backbone, target_head, ckpt["arch"], tmp_path / "fine_tuned")
+    plain = timm.create_model("test_convnext.r160_in1k", pretrained=False, num_classes=3)
+    plain.load_state_dict(torch.load(tmp_path / "fine_tuned.pt", weights_only=True))
+    with torch.no_grad():
+        torch.testing.assert_close(plain.eval()(x), target_head(backbone(x)))
+    torch.save({k: v for k, v in model.state_dict().items() if not k.startswith("stages.1")}, tmp_path / "partial.pth")
+    with pytest.raises(InputError, match="partial.pth does not match timm:test_convnext.r160_in1k: .* missing"):
+        imported_checkpoint(tmp_path / "partial.pth", "torchvision", "timm:test_convnext.r160_in1k", 224)

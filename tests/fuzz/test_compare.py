@@ -1,4 +1,4 @@
-"""``python -m reprise compare`` on CSVs with any column contents: a valid comparison or a
+"""``reprise compare`` on CSVs with any column contents: a valid comparison or a
 one-line error, and nothing written on an error."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""``python -m reprise score`` on arrays of any dtype, byte order, shape and scale, and on files
+"""``reprise score`` on arrays of any dtype, byte order, shape and scale, and on files
 that are not arrays, with any solver settings: a valid scores file or a one-line error."""
 
 import numpy as np

@@ -122,7 +122,7 @@ def test_params_real_yaml_runs_every_stage_and_dvc_tracks_the_real_inputs(real_w
     assert CORE_STAGES | {"params", "zoo_multidomain", "zoo_targets", "zoo_pretrain@main", "zoo_scores@main", "zoo_finetune@main", "zoo_report",
                           "checkpoint@0", "checkpoint_report"} == stages
     assert "up to date" in dvc(repo, "status").stdout
-    assert json.loads((repo / "results/live/finetune_reuse/metrics.json").read_text())["step"] == 0  # one epoch, through DVCLive
+    assert json.loads((repo / "results/live/finetune_reuse/metrics.json").read_text())["step"] == 1  # one epoch (1-based), through DVCLive
     metrics = json.loads((repo / "results/metrics.json").read_text())
     assert metrics["selection"]["units_selected"] == 2 and metrics["selection"]["images_selected"] == 10
     checkpoint = torch.load(repo / "data/pretrain/epoch_000.pt", weights_only=False)

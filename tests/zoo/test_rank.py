@@ -1,5 +1,6 @@
 """``reprise rank``: models ranked for an image-folder target without the pipeline: glyph
-checkpoints and torchvision weight files side by side, one table and one CSV, one-line errors."""
+checkpoints, torchvision weight files and named weights side by side, one table and one CSV,
+one-line errors."""
 
 import pandas as pd
 import pytest
@@ -12,7 +13,8 @@ from reprise.core.backbones import GlyphResNet
 from reprise.core.checkpoints import backbone_checkpoint, write_checkpoint
 from reprise.core.errors import InputError
 from reprise.core.images import GLYPH_SPEC
-from reprise.zoo.rank import RANKABLE, parse_scores
+from reprise.zoo.rank import RANKABLE, load_model, parse_scores
+from weight_caches import cached_torchvision_weights
 
 
 @pytest.fixture
@@ -73,3 +75,25 @@ def test_rank_bad_inputs_are_one_line_errors_and_write_nothing(tmp_path, models,
     _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", str(tmp_path / "missing.pt")], "no such file")
     _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", *models, "--scores", "rsa"], "rsa needs")
     assert not out.exists()
+
+
+def test_rank_reads_named_weights_from_the_local_cache_or_a_file(tmp_path, monkeypatch, capsys):
+    """ARCH.ENUM from the torch hub cache, torchvision:ARCH (its DEFAULT) and ARCH.ENUM=FILE are
+    one model, resolved by the same code, each with the weights' own preprocessing (232 -> 224);
+    a file missing from the cache is a one-line error naming it."""
+    model, cached = cached_torchvision_weights(monkeypatch, tmp_path, "regnet_y_400mf", "IMAGENET1K_V2")
+    torch.save(model.state_dict(), tmp_path / "mine.pth")
+    x = torch.randn(1, 3, 64, 64)
+    loaded = [load_model(name, "resnet50", 32) for name in ("regnet_y_400mf.IMAGENET1K_V2", "torchvision:regnet_y_400mf",
+                                                             f"regnet_y_400mf.IMAGENET1K_V2={tmp_path / 'mine.pth'}")]
+    with torch.no_grad():
+        for backbone, spec, head in loaded:
+            assert (spec.resize, spec.size, spec.interpolation) == (232, 224, "bilinear")
+            torch.testing.assert_close(torch.nn.functional.linear(backbone(x), head["weight"], head["bias"]), model(x))
+    image_folder(tmp_path / "train", classes=2, per_class=3, seed=1)
+    assert cli(["rank", "--train", str(tmp_path / "train"), "--models", "regnet_y_400mf.IMAGENET1K_V2", "torchvision:regnet_y_400mf",
+                "--scores", "lfc,leep"]) == 0
+    assert "lfc: " in capsys.readouterr().out
+    cached.unlink()
+    _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", "regnet_y_400mf.IMAGENET1K_V2"],
+                    f"the local torch hub cache's {cached} is missing, and Reprise never downloads weights")
