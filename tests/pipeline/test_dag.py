@@ -29,6 +29,14 @@ def test_every_stage_lists_exactly_the_modules_it_imports_and_the_params_it_read
     assert not found, "run python tools/dvc_deps.py:\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_every_stage_says_what_it_does_in_a_line_dvc_stage_list_shows_whole(pipeline):
+    stages = yaml.safe_load((REPO / pipeline).read_text())["stages"]
+    descriptions = {name: stage.get("do", stage).get("desc", "") for name, stage in stages.items()}
+    assert all(descriptions.values()), [name for name, desc in descriptions.items() if not desc]
+    assert max(map(len, descriptions.values())) <= 80  # beside the longest name, in a 120-column terminal
+
+
 def test_the_shared_deps_check_passes_with_exact():
     shared = shared_dir()
     tool = shared / "tools" / "dvc-deps-check.py" if shared else None
