@@ -59,3 +59,13 @@ def tiny_repo(tmp_path_factory) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "default run")
     return root
+
+
+@pytest.fixture
+def tiny_copy(tiny_repo, tmp_path) -> Path:
+    """A copy of the tiny repository that one test may change."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(tiny_repo, root, symlinks=True)
+    return root

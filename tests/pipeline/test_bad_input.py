@@ -15,10 +15,8 @@ pytestmark = pytest.mark.xdist_group("tiny_repo")
 
 
 @pytest.fixture
-def repo(tiny_repo, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(tiny_repo, root, symlinks=True)
-    return root
+def repo(tiny_copy):
+    return tiny_copy
 
 
 def set_params(root, **sections) -> None:

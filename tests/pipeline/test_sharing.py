@@ -1,7 +1,6 @@
 """Results shared through a DVC remote instead of recomputed, and experiments queued side by side."""
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -14,10 +13,8 @@ pytestmark = pytest.mark.xdist_group("tiny_repo")
 
 
 @pytest.fixture
-def repo(tiny_repo, tmp_path):
-    root = tmp_path / "repo"
-    shutil.copytree(tiny_repo, root, symlinks=True)
-    return root
+def repo(tiny_copy):
+    return tiny_copy
 
 
 def test_the_default_remote_is_a_folder_of_the_user():
