@@ -75,7 +75,7 @@ def test_zoo_member_with_no_pool_class(repo):
     # The tiny pool holds digits, Latin capitals and Greek lowercase: no Cyrillic class to train on.
     set_params(repo, zoo__members={"cyrillic": {"concepts": ["cyrillic_upper"], "arch": "glyph_resnet"}}, zoo__default="cyrillic")
     done = run_module(repo, "stages.zoo_pretrain", "cyrillic")
-    assert_one_line_error(done, "zoo member cyrillic", "no class of concepts cyrillic_upper", "weight files")
+    assert_one_line_error(done, "zoo member cyrillic", "no class of concepts cyrillic_upper", "imported weights")
     assert not (repo / "data/zoo/models/cyrillic").exists()
 
 
