@@ -62,6 +62,8 @@ def load_model(name: str, arch: str, image_size: int) -> tuple[torch.nn.Module, 
     path: str | Path | None = Path(name)
     if "=" in name:
         arch, _, path = name.partition("=")
+        if not Path(path).is_file():
+            raise InputError(f"model {name}: no such file: {path}")
     elif is_named(name) and not path.is_file():
         arch, path = name, None
     elif not path.is_file():

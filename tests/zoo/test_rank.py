@@ -73,6 +73,8 @@ def test_rank_bad_inputs_are_one_line_errors_and_write_nothing(tmp_path, models,
     _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", str(tmp_path / "broken.pt"), "--out", str(out)],
                     "cannot load weights")
     _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", str(tmp_path / "missing.pt")], "no such file")
+    missing = tmp_path / "missing.pt"
+    _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", f"resnet18={missing}"], f"no such file: {missing}")
     _one_line_error(capsys, ["rank", "--train", str(tmp_path / "train"), "--models", *models, "--scores", "rsa"], "rsa needs")
     assert not out.exists()
 
