@@ -18,6 +18,7 @@ environment of the machine that added the row), else ``at run``.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -101,8 +102,6 @@ def _gpus() -> str:
 
 
 def read_rows(root: Path) -> dict[tuple[str, str], dict]:
-    import csv
-
     path = root / PROVENANCE
     if not path.exists():
         return {}
@@ -120,8 +119,6 @@ def stale(root: Path) -> list[str]:
 def record(root: Path, recorded: str = "at run") -> list[str]:
     """Rewrite the file: rows of stages whose outputs changed get this environment; the others are
     kept; stages gone from the locks lose their row. Returns the stages recorded."""
-    import csv
-
     rows, here = read_rows(root), None
     out, changed = [], []
     for (lock, stage), digest in sorted(outs_digests(root).items()):
