@@ -23,6 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run as a script: make `tools` importable
+
+from tools.provenance import cpu_model  # noqa: E402
+
 SCRIPT = Path(sys.executable).with_name("reprise")  # the console script, installed beside this interpreter
 
 CASES = {
@@ -38,13 +42,6 @@ def wall_seconds(argv: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ def environment(root: Path) -> dict[str, str]:
     """This machine and this Python environment, as the columns after ``recorded``."""
     versions = {column: next((v for v in map(_version, names) if v != "absent"), "absent") for column, names in PACKAGES.items()}
     return {"python": platform.python_version(), **versions, "matches_constraints": _matches_constraints(root),
-            "cpu": _cpu_model(), "cores": str(len(os.sched_getaffinity(0))), "gpu": _gpus()}
+            "cpu": cpu_model(), "cores": str(len(os.sched_getaffinity(0))), "gpu": _gpus()}
 
 
 def _version(name: str) -> str:
@@ -81,7 +81,8 @@ def _matches_constraints(root: Path) -> str:
     return "yes" if not differ else f"no ({len(differ)} differ, e.g. {differ[0]})"
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; elsewhere what :mod:`platform` says)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
